@@ -1,0 +1,3 @@
+from photofind.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The headless core of photofind. Nothing below this package imports Qt."""
