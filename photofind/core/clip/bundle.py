@@ -1,0 +1,148 @@
+"""A CLIP model on disk: a folder in the layout of the public Immich CLIP zoo.
+
+```
+config.json                   open_clip config (embed_dim, vision_cfg, text_cfg.context_length)
+visual/model.onnx             image tower
+visual/preprocess_cfg.json    size, mean, std, interpolation, resize_mode
+textual/model.onnx            text tower
+textual/tokenizer.json        HF tokenizers file
+textual/tokenizer_config.json pad_token, model_max_length (optional)
+```
+
+Every model in that zoo loads unchanged, and so does the tiny model this project trains
+for its tests and demo. Loading only reads the small JSON files and checks that the ONNX
+files are there; the graphs are opened lazily by the encoder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from photofind.core.clip.preprocess import PreprocessConfig
+from photofind.core.errors import ModelError
+
+BUILTIN_MODELS = ("tiny-shapes",)
+DEFAULT_CONTEXT_LENGTH = 77
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    root: Path
+    name: str
+    embed_dim: int
+    context_length: int
+    preprocess: PreprocessConfig
+    config: dict[str, Any]
+
+    @property
+    def visual_model(self) -> Path:
+        return self.root / "visual" / "model.onnx"
+
+    @property
+    def visual_model_int8(self) -> Path:
+        return self.root / "visual" / "model_int8.onnx"
+
+    @property
+    def textual_model(self) -> Path:
+        return self.root / "textual" / "model.onnx"
+
+    @property
+    def tokenizer_json(self) -> Path:
+        return self.root / "textual" / "tokenizer.json"
+
+    @property
+    def tokenizer_config(self) -> Path:
+        return self.root / "textual" / "tokenizer_config.json"
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the embedding space: vectors with different ids are never compared."""
+        return self.name
+
+    @classmethod
+    def load(cls, root: str | Path, *, name: str | None = None) -> ModelBundle:
+        root = Path(root)
+        if not root.is_dir():
+            raise ModelError(f"The model folder {root} does not exist; install the model again.")
+        config = _read_json(root / "config.json")
+        embed_dim = config.get("embed_dim")
+        if not isinstance(embed_dim, int) or embed_dim <= 0:
+            raise ModelError(
+                f"{root / 'config.json'} has no valid 'embed_dim'; the model is damaged, "
+                "install it again."
+            )
+        cfg_path = root / "visual" / "preprocess_cfg.json"
+        try:
+            preprocess = PreprocessConfig.from_dict(_read_json(cfg_path))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ModelError(
+                f"{cfg_path} is not a valid preprocessing config ({exc}); install the model again."
+            ) from exc
+        tok_cfg_path = root / "textual" / "tokenizer_config.json"
+        tok_cfg = _read_json(tok_cfg_path) if tok_cfg_path.exists() else {}
+        text_cfg = config.get("text_cfg") or {}
+        context_length = int(
+            text_cfg.get("context_length")
+            or tok_cfg.get("model_max_length")
+            or DEFAULT_CONTEXT_LENGTH
+        )
+        bundle = cls(
+            root=root,
+            name=name or root.name,
+            embed_dim=embed_dim,
+            context_length=min(context_length, 512),
+            preprocess=preprocess,
+            config=config,
+        )
+        for required in (bundle.visual_model, bundle.textual_model, bundle.tokenizer_json):
+            _require_file(required)
+        return bundle
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise ModelError(f"The model file {path} is missing; install the model again.")
+    if path.stat().st_size == 0:
+        raise ModelError(f"The model file {path} is empty; install the model again.")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    _require_file(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(
+            f"The model file {path} is not valid JSON ({exc}); install the model again."
+        ) from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"The model file {path} does not hold a JSON object; install the model again.")
+    return data
+
+
+def builtin_models_dir() -> Path:
+    return Path(str(resources.files("photofind.builtin_models")))
+
+
+def find_model(name_or_dir: str | Path, models_dir: Path | None = None) -> ModelBundle:
+    """A bundle from a folder path, an installed model name, or a built-in model name."""
+    as_path = Path(name_or_dir).expanduser()
+    if as_path.is_dir() and (as_path / "config.json").exists():
+        return ModelBundle.load(as_path)
+    name = str(name_or_dir)
+    if models_dir is not None and (models_dir / name).is_dir():
+        return ModelBundle.load(models_dir / name, name=name)
+    if name in BUILTIN_MODELS:
+        return ModelBundle.load(builtin_models_dir() / name, name=name)
+    if as_path.is_dir() or "/" in name or "\\" in name:
+        raise ModelError(
+            f"{as_path} is not a model folder (it has no config.json); choose a folder made by "
+            "'photofind model install' or models/export.py."
+        )
+    raise ModelError(
+        f"No model named '{name}' is installed; run 'photofind model list' to see the choices, "
+        "or use tiny-shapes."
+    )
