@@ -139,10 +139,10 @@ def find_model(name_or_dir: str | Path, models_dir: Path | None = None) -> Model
         return ModelBundle.load(builtin_models_dir() / name, name=name)
     if as_path.is_dir() or "/" in name or "\\" in name:
         raise ModelError(
-            f"{as_path} is not a model folder (it has no config.json); choose a folder made by "
-            "'photofind model install' or models/export.py."
+            f"{as_path} is not a model folder (it has no config.json); pass a folder in the "
+            "Immich CLIP layout (e.g. one made by models/export.py) or use tiny-shapes."
         )
     raise ModelError(
-        f"No model named '{name}' is installed; run 'photofind model list' to see the choices, "
-        "or use tiny-shapes."
+        f"No model named '{name}' is installed; pass a model folder with --model, or use "
+        "tiny-shapes."
     )

@@ -8,6 +8,7 @@ output names, dtypes and fixed axes are read from the graphs, so every zoo expor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -146,7 +147,15 @@ class ClipEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self._threads or (os.cpu_count() or 1)
         options.log_severity_level = 3
-        providers = [CUDA, CPU] if self._provider == "cuda" else [CPU]
+        providers = [CPU]
+        if self._provider == "cuda":
+            providers = [CUDA, CPU]
+            # onnxruntime-gpu[cuda,cudnn] ships the CUDA libraries as pip packages that the
+            # dynamic loader does not search: load them first (no-op when absent).
+            preload = getattr(ort, "preload_dlls", None)
+            if preload is not None:
+                with contextlib.suppress(Exception):
+                    preload()
         try:
             session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
         except Exception as exc:  # onnxruntime raises several unrelated types for bad files
@@ -155,11 +164,13 @@ class ClipEncoder:
                 "install the model again."
             ) from exc
         if self._provider == "cuda" and session.get_providers()[0] != CUDA:
-            warnings.warn(
-                "CUDA could not be started for this model; using the CPU.",
-                ProviderWarning,
-                stacklevel=4,
-            )
+            if self.requested_provider == "cuda":
+                warnings.warn(
+                    "CUDA could not be started for this model (check the NVIDIA driver and "
+                    "onnxruntime-gpu); using the CPU.",
+                    ProviderWarning,
+                    stacklevel=4,
+                )
             self._provider = "cpu"
         inputs = session.get_inputs()
         main = inputs[0]
