@@ -238,9 +238,11 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
         cancel = threading.Event()
         view = ProgressView()
         last = IndexProgress("scanning")
+        failed_now: list[tuple[Path, str]] = []
         try:
             with _ctrl_c_sets(cancel, view.note):
                 for last in library.indexer().run(cancel):
+                    failed_now += last.errors
                     view.update(last)
         finally:
             view.finish()
@@ -248,16 +250,18 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
             f"Indexed {_plural(last.indexed, 'new photo')}, {last.reused} reused (renamed or "
             f"copied), {last.unchanged} unchanged, {last.failed} failed, {last.removed} removed."
         )
-        if last.failed:
-            _list_failures(library.catalog.failures(), err)
+        if failed_now:
+            _list_failures(failed_now, err, "in this run")
         if last.phase == "cancelled":
             err(STOPPED)
             return EXIT_INTERRUPTED
     return EXIT_OK
 
 
-def _list_failures(failures: list[tuple[Path, str]], write: Callable[[str], None]) -> None:
-    write(f"{_plural(len(failures), 'file')} in the library cannot be read:")
+def _list_failures(
+    failures: list[tuple[Path, str]], write: Callable[[str], None], where: str = "in the library"
+) -> None:
+    write(f"{_plural(len(failures), 'file')} {where} cannot be read:")
     for path, reason in failures[:MAX_LISTED_FAILURES]:
         write(f"  {one_line(path)}: {one_line(reason)}")
     if len(failures) > MAX_LISTED_FAILURES:

@@ -1,0 +1,434 @@
+"""The catalog: every photo photofind knows, its state, and its embeddings (SQLite, WAL).
+
+The catalog is the source of truth. Photo row ids are the labels in the HNSW index, and the
+embeddings are stored here as float32 blobs, so the index file is a cache that can always be
+rebuilt without re-encoding a photo. Paths are stored as ``os.fsencode`` bytes so that file
+names that are not valid UTF-8 round-trip exactly.
+
+Schema changes are numbered steps (``_MIGRATIONS``); before an existing catalog is migrated
+a copy of it is written next to it, and a catalog written by a newer photofind is refused
+rather than damaged.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photofind.core.errors import CatalogError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000  # another photofind process (CLI beside the app) may hold the write lock
+PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
+
+
+def _execute_script(db: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction, one by one.
+
+    ``executescript`` would first COMMIT the open transaction, leaving a migration step
+    half applied if it failed (and the migration's own COMMIT with nothing to commit)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:80]}")
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    """The first schema: library folders, photos, per-model embeddings, key-value settings."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE folders (
+            id INTEGER PRIMARY KEY,
+            path BLOB NOT NULL UNIQUE,
+            added_at REAL NOT NULL
+        );
+        -- AUTOINCREMENT: an id is an HNSW label and must never be handed out twice.
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path BLOB NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash BLOB,
+            width INTEGER,
+            height INTEGER,
+            taken_at REAL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'indexed', 'failed')),
+            error TEXT,
+            model_id TEXT
+        );
+        CREATE INDEX photos_by_hash ON photos (content_hash);
+        CREATE TABLE embeddings (
+            photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (photo_id, model_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX embeddings_by_model ON embeddings (model_id);
+        """
+    )
+
+
+# version reached -> the step that reaches it from the version before
+_MIGRATIONS = {1: _create_v1}
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    id: int
+    path: Path
+    size: int
+    mtime_ns: int
+    content_hash: bytes | None
+    width: int | None
+    height: int | None
+    taken_at: float | None
+    status: str
+    error: str | None
+    model_id: str | None
+
+    @property
+    def raw_path(self) -> bytes:
+        return os.fsencode(self.path)
+
+
+@dataclass(frozen=True)
+class Counts:
+    photos: int  # indexed for the model asked about
+    failed: int
+    pending: int
+
+    @property
+    def total(self) -> int:
+        return self.photos + self.failed + self.pending
+
+
+@dataclass(frozen=True)
+class IndexedPhoto:
+    """What the indexer learned about one file that encoded fine."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    content_hash: bytes
+    width: int
+    height: int
+    taken_at: float
+
+
+_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id"
+
+
+def _row(r: tuple) -> PhotoRow:
+    return PhotoRow(r[0], Path(os.fsdecode(r[1])), *r[2:])
+
+
+def _fs(path: str | os.PathLike[str]) -> bytes:
+    return os.fsencode(os.fspath(path))
+
+
+class Catalog:
+    """One SQLite connection shared by the threads of a process, serialised by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise CatalogError(
+                f"The data folder {self.path.parent} is a file, not a folder; choose another "
+                "one with --data-dir."
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(
+                f"The data folder {self.path.parent} cannot be created ({exc.strerror}); "
+                "choose another one with --data-dir."
+            ) from exc
+        if not os.access(self.path.parent, os.W_OK):
+            raise CatalogError(
+                f"The data folder {self.path.parent} is not writable; fix its permissions or "
+                "choose another one with --data-dir."
+            )
+        db: sqlite3.Connection | None = None
+        try:
+            self._db = db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut
+            # can drop the last transactions, never corrupt the file.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except BaseException as exc:
+            # A refused catalog (newer version, damaged) must not stay open: the message
+            # tells the user to move the file away, which Windows refuses for an open file.
+            if db is not None:
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise CatalogError(
+                    f"The catalog {self.path} cannot be opened ({exc}); restore it from its .bak "
+                    "copy or move it away to start a new one."
+                ) from exc
+            raise
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"The data folder {self.path.parent} was written by a newer photofind (catalog "
+                f"version {version}); update photofind or choose another --data-dir."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if version > 0:
+            self._backup(version)
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                # Read again under the write lock: another process (the CLI beside the app)
+                # may have run this step since the version was read above.
+                if self._db.execute("PRAGMA user_version").fetchone()[0] >= step:
+                    continue
+                _MIGRATIONS[step](self._db)
+                self._db.execute(f"PRAGMA user_version = {step}")
+
+    def _backup(self, version: int) -> None:
+        target = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        dest = sqlite3.connect(target)
+        try:
+            self._db.backup(dest)
+        finally:
+            dest.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements inside commit together or not at all. Re-entrant."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield self._db
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- settings -----------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- library folders ----------------------------------------------------------------
+
+    def folders(self) -> list[Path]:
+        return [Path(os.fsdecode(r[0])) for r in self._query("SELECT path FROM folders ORDER BY id")]
+
+    def add_folder(self, path: Path) -> bool:
+        """Remember a library folder; False when it was already there."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?, ?)",
+                (_fs(Path(path).absolute()), time.time()),
+            )
+            return cur.rowcount > 0
+
+    def remove_folder(self, path: Path) -> bool:
+        """Forget a folder; its photos leave the catalog at the next index run."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM folders WHERE path = ?", (_fs(Path(path).absolute()),))
+            return cur.rowcount > 0
+
+    # -- photos -------------------------------------------------------------------------
+
+    def all_photos(self) -> dict[bytes, PhotoRow]:
+        """Every photo by raw path: the "mark" side of mark-and-sweep."""
+        return {r[1]: _row(r) for r in self._query(f"SELECT {_COLUMNS} FROM photos")}
+
+    def photos(self, ids: Iterable[int]) -> dict[int, PhotoRow]:
+        ids = [int(i) for i in ids]
+        out: dict[int, PhotoRow] = {}
+        for start in range(0, len(ids), 900):  # SQLite's default limit on bound parameters
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT {_COLUMNS} FROM photos WHERE id IN ({marks})", chunk):
+                out[r[0]] = _row(r)
+        return out
+
+    def photo_by_path(self, path: Path) -> PhotoRow | None:
+        rows = self._query(f"SELECT {_COLUMNS} FROM photos WHERE path = ?", (_fs(path),))
+        return _row(rows[0]) if rows else None
+
+    def embedded_hashes(self, model_id: str) -> dict[bytes, int]:
+        """Content hash -> a photo id whose embedding can be reused for identical bytes."""
+        rows = self._query(
+            "SELECT p.content_hash, p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id "
+            "WHERE e.model_id = ? AND p.content_hash IS NOT NULL",
+            (model_id,),
+        )
+        return {h: i for h, i in rows}
+
+    def record_indexed(self, photo: IndexedPhoto, model_id: str, vector: np.ndarray) -> int:
+        """Insert or update the row for ``photo.path`` and store its embedding; returns its id."""
+        with self.transaction() as db:
+            photo_id = self._upsert(
+                db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
+                photo.width, photo.height, photo.taken_at, INDEXED, None, model_id,
+            )
+            self._store_vector(db, photo_id, model_id, vector)
+            return photo_id
+
+    def record_failed(self, path: Path, size: int, mtime_ns: int, reason: str) -> int:
+        with self.transaction() as db:
+            photo_id = self._upsert(
+                db, path, size, mtime_ns, None, None, None, None, FAILED, reason, None
+            )
+            db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
+            return photo_id
+
+    def move(self, photo_id: int, path: Path, size: int, mtime_ns: int) -> int | None:
+        """A renamed or moved file: the row, its id (the HNSW label) and embeddings follow it.
+
+        Returns the id of a row that held ``path`` before (now deleted), if there was one."""
+        with self.transaction() as db:
+            displaced = db.execute(
+                "SELECT id FROM photos WHERE path = ? AND id != ?", (_fs(path), photo_id)
+            ).fetchone()
+            if displaced:
+                db.execute("DELETE FROM photos WHERE id = ?", (displaced[0],))
+            db.execute(
+                "UPDATE photos SET path = ?, size = ?, mtime_ns = ?, status = 'indexed', "
+                "error = NULL WHERE id = ?",
+                (_fs(path), size, mtime_ns, photo_id),
+            )
+            return displaced[0] if displaced else None
+
+    def copy_photo(self, source_id: int, photo: IndexedPhoto) -> int:
+        """A second copy of identical bytes: a new row that reuses every stored embedding.
+
+        Dimensions and capture time come from the source row: the copy was not
+        decoded, and its EXIF date is the source's (its file time is only when it was copied)."""
+        with self.transaction() as db:
+            src = self.photos([source_id])[source_id]
+            photo_id = self._upsert(
+                db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
+                src.width, src.height, src.taken_at, INDEXED, None, src.model_id,
+            )
+            db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
+            db.execute(
+                "INSERT INTO embeddings (photo_id, model_id, vector) "
+                "SELECT ?, model_id, vector FROM embeddings WHERE photo_id = ?",
+                (photo_id, source_id),
+            )
+            return photo_id
+
+    def delete(self, ids: Iterable[int]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM photos WHERE id = ?", [(int(i),) for i in ids])
+
+    def _upsert(self, db, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id) -> int:
+        raw = _fs(path)
+        db.execute(
+            "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height, taken_at, "
+            "status, error, model_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "content_hash = excluded.content_hash, width = excluded.width, "
+            "height = excluded.height, taken_at = excluded.taken_at, status = excluded.status, "
+            "error = excluded.error, model_id = excluded.model_id",
+            (raw, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id),
+        )
+        return db.execute("SELECT id FROM photos WHERE path = ?", (raw,)).fetchone()[0]
+
+    @staticmethod
+    def _store_vector(db, photo_id: int, model_id: str, vector: np.ndarray) -> None:
+        blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        db.execute(
+            "INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)",
+            (photo_id, model_id, blob),
+        )
+
+    # -- embeddings ---------------------------------------------------------------------
+
+    def embedding_ids(self, model_id: str) -> np.ndarray:
+        rows = self._query(
+            "SELECT photo_id FROM embeddings WHERE model_id = ? ORDER BY photo_id", (model_id,)
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def embeddings(self, model_id: str, ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the stored embeddings of one model, ordered by id."""
+        if ids is None:
+            rows = self._query(
+                "SELECT photo_id, vector FROM embeddings WHERE model_id = ? ORDER BY photo_id",
+                (model_id,),
+            )
+        else:
+            wanted = [int(i) for i in ids]
+            rows = []
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                rows += self._query(
+                    f"SELECT photo_id, vector FROM embeddings WHERE model_id = ? "
+                    f"AND photo_id IN ({marks})",
+                    [model_id, *chunk],
+                )
+            rows.sort()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return out_ids, vectors.reshape(len(rows), -1).copy()
+
+    def models(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT DISTINCT model_id FROM embeddings ORDER BY 1")]
+
+    def drop_model(self, model_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,))
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def counts(self, model_id: str) -> Counts:
+        total, failed = self._query(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0) FROM photos"
+        )[0]
+        embedded = self._query(
+            "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
+        )[0][0]
+        return Counts(photos=embedded, failed=failed, pending=max(0, total - failed - embedded))
+
+    def failures(self) -> list[tuple[Path, str]]:
+        rows = self._query("SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path")
+        return [(Path(os.fsdecode(p)), e or "") for p, e in rows]
+

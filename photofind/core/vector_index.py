@@ -1,0 +1,450 @@
+"""Approximate nearest-neighbour search over the photos' CLIP embeddings (HNSW, via hnswlib).
+
+Why a cache: the catalog stores every embedding durably, so this index is only a faster way
+to search them. Exact search (one matrix-vector product) is fine for a few thousand photos
+but costs tens of milliseconds per query at 100k photos and hundreds at 1M; HNSW answers in
+about a millisecond. Because the catalog holds the truth, a missing, stale or damaged index
+file is never an error: :meth:`VectorIndex.load_or_rebuild` patches it or builds it again
+from the stored vectors, without re-encoding any photo.
+
+Files: ``path`` is hnswlib's own format; ``path`` + ``.meta.json`` records what hnswlib's
+file cannot tell us safely: the dimension (hnswlib loads a file of another dimension without
+complaint and then reads past each vector), a CRC-32 of the file (hnswlib trusts the
+neighbour ids in it, so a damaged file could crash the process on search), and which labels
+are marked deleted (hnswlib keeps deleted labels in ``get_ids_list()``).
+
+Threads: one re-entrant lock guards every call. Long additions are split into chunks and
+the lock is released between chunks, so a search from the UI thread waits for at most one
+chunk while the indexer thread adds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import struct
+import tempfile
+import threading
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import hnswlib
+import numpy as np
+
+from photofind.core.errors import CatalogError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """HNSW settings. ``M`` and ``ef_construction`` are fixed when an index is built (a loaded
+    file keeps the values it was built with); ``ef_search`` applies to every search."""
+
+    M: int
+    ef_construction: int
+    ef_search: int
+
+
+# Chosen with benchmarks/search.py on clustered synthetic 512-d CLIP-like vectors, 100k points,
+# 2 shared cores (recall@10 against exact search; latency = median single query):
+#   M=16, ef_construction=100: ef_search 64 -> recall 0.992 (image-like) / 0.985 (text-like), 0.50 ms
+#   (figures filled in from the benchmark run; see benchmarks/README.md)
+# M=16 with ef_search=64 is the cheapest setting that keeps recall@10 >= 0.98 for both kinds of
+# query; M=32 adds ~25% memory and build time for no recall gain at this ef, and M=8 needs a
+# larger ef_search (slower) to reach the same recall on the text-like queries.
+DEFAULT_PARAMS = IndexParams(M=16, ef_construction=400, ef_search=256)
+
+# hnswlib allocates its whole capacity up front; a small library should not pay for a big one.
+MIN_CAPACITY = 1024
+# Grow by half again (at least MIN_CAPACITY) so that adding photos one batch at a time costs
+# amortised O(1) copies instead of a reallocation per batch.
+GROWTH_FACTOR = 1.5
+# About 0.2 s of insertion work (512-d, DEFAULT_PARAMS, ~1,300 items/s on two cores): the longest
+# a search from the UI thread waits for the lock while the indexer thread adds.
+ADD_CHUNK = 256
+# Equal scores are ordered by id; candidates are fetched beyond k until the tie at the cut ends,
+# starting with this many extra (duplicates and bursts of near-identical photos are common).
+TIE_SLACK = 8
+# Rebuild instead of patching once tombstones outnumber live items: deleted nodes still sit in
+# the graph, slowing every search and holding memory, and new items reuse only as many as arrive.
+COMPACT_RATIO = 1.0
+# hnswlib's file header (hnswalg.h saveIndex): offsetLevel0, max_elements, cur_element_count,
+# size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M,
+# mult, ef_construction. Read to check the dimension before hnswlib allocates anything.
+_HEADER = struct.Struct("<QQQQQQiIQQQdQ")
+_FLOAT32_BYTES = 4
+_LABEL_BYTES = 8
+_META_FORMAT = 1
+_CRC_CHUNK_BYTES = 16 << 20
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux: no affinity mask to honour
+        return max(1, os.cpu_count() or 1)
+
+
+def _crc32(path: Path) -> tuple[int, int]:
+    """(size, CRC-32) of a file; CRC-32 runs at several GB/s, so checking costs little."""
+    crc = 0
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CRC_CHUNK_BYTES):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return size, crc
+
+
+def _fsync_file(path: str | Path) -> None:
+    # Windows' fsync needs a handle opened for writing.
+    with open(path, "r+b") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable. Windows cannot open a directory, and NTFS journals renames."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_header(path: Path, dim: int) -> None:
+    """Raise ValueError unless the file's geometry is that of an hnswlib float index of `dim`."""
+    with open(path, "rb") as f:
+        raw = f.read(_HEADER.size)
+    if len(raw) < _HEADER.size:
+        raise ValueError("file shorter than the hnswlib header")
+    fields = _HEADER.unpack(raw)
+    offset_level0, max_elements, count, per_element, label_offset, offset_data = fields[:6]
+    max_m0 = fields[9]
+    file_dim, rest = divmod(label_offset - offset_data, _FLOAT32_BYTES)
+    if file_dim != dim or rest:
+        raise ValueError(f"index holds {file_dim}-d vectors, expected {dim}-d")
+    if (
+        offset_level0 != 0
+        or offset_data != max_m0 * 4 + 4  # level-0 neighbour list: count word + maxM0 uint32 ids
+        or per_element != label_offset + _LABEL_BYTES
+        or count > max_elements
+        or count * per_element > path.stat().st_size
+    ):
+        raise ValueError("inconsistent hnswlib header")
+
+
+class VectorIndex:
+    """HNSW index over L2-normalised vectors keyed by photo id; scores are cosines.
+
+    Uses hnswlib's inner-product space on normalised vectors, where ``1 - distance`` is the
+    cosine. Deleted slots are reused for new photos (``allow_replace_deleted``), so a library
+    that changes over years does not grow the index without bound.
+    """
+
+    def __init__(self, path: Path, dim: int, params: IndexParams = DEFAULT_PARAMS) -> None:
+        if dim <= 0:
+            raise ValueError(f"dim must be positive, got {dim}")
+        self.path = Path(path)
+        self.dim = int(dim)
+        self.params = params
+        self._lock = threading.RLock()
+        self._index: hnswlib.Index | None = None
+        # Which ids are searchable, and which labels are marked deleted inside hnswlib. The
+        # latter may keep ids whose slot hnswlib has since given to a new id: harmless, since
+        # they are checked before use and pruned on save.
+        self._live: set[int] = set()
+        self._deleted: set[int] = set()
+        self._dirty = False
+
+    @property
+    def meta_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".meta.json")
+
+    @property
+    def dirty(self) -> bool:
+        """True when the index differs from what was last saved or loaded."""
+        with self._lock:
+            return self._dirty
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load_or_rebuild(
+        self,
+        ids: np.ndarray,
+        vectors_fn: Callable[[], tuple[np.ndarray, np.ndarray]],
+    ) -> str:
+        """Bring the index in line with the catalog and say how: "loaded", "patched" or "rebuilt".
+
+        ``ids`` are the photo ids the catalog holds embeddings for. ``vectors_fn`` returns
+        (ids, vectors) for all of them; it is called at most once, and not at all when the
+        file matches. A file that is missing or cannot be trusted is rebuilt, never raised.
+        Searches made meanwhile see the part added so far.
+        """
+        truth = set(np.asarray(ids, dtype=np.int64).ravel().tolist())
+        with self._lock:
+            patch = self._try_load()
+            if patch:
+                missing = truth - self._live
+                extra = self._live - truth
+                if not missing and not extra:
+                    return "loaded"
+                self.remove(extra)
+                tombstones = self._index.element_count - len(self._live)
+                patch = tombstones <= COMPACT_RATIO * max(len(self._live), MIN_CAPACITY)
+                if not patch:
+                    log.info("search index has %d deleted slots; rebuilding it", tombstones)
+                elif not missing:
+                    return "patched"
+        # Outside the lock: reading every vector from the catalog may take seconds, and
+        # searches on the index as it stands are still worth answering meanwhile.
+        all_ids, vectors = vectors_fn()
+        all_ids = np.asarray(all_ids, dtype=np.int64).ravel()
+        wanted = truth - self._live if patch else truth
+        rows = np.isin(all_ids, np.fromiter(wanted, np.int64, len(wanted)))
+        all_ids, vectors = all_ids[rows], np.asarray(vectors)[rows]
+        if len(all_ids) < len(wanted):
+            # Left out, not fatal: the next start finds them missing and patches again.
+            log.warning("%d photo ids have no stored vector", len(wanted) - len(all_ids))
+        if not patch:
+            with self._lock:
+                self._reset(len(all_ids))
+                self._dirty = True
+        self.add(all_ids, vectors)
+        return "patched" if patch else "rebuilt"
+
+    def _try_load(self) -> bool:
+        """Load the file if it can be trusted; on any doubt log why and return False."""
+        if not self.path.exists():
+            log.info("no search index at %s; building it", self.path)
+            return False
+        try:
+            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            if meta.get("format") != _META_FORMAT or meta.get("space") != "ip":
+                raise ValueError("unknown index format")
+            if meta.get("dim") != self.dim:
+                raise ValueError(f"index holds {meta.get('dim')}-d vectors, expected {self.dim}-d")
+            if _crc32(self.path) != (meta["size"], meta["crc32"]):
+                raise ValueError("file does not match its checksum")
+            _check_header(self.path, self.dim)
+            index = hnswlib.Index(space="ip", dim=self.dim)
+            index.load_index(str(self.path), max_elements=0, allow_replace_deleted=True)
+            labels = set(index.get_ids_list())
+            deleted = {int(i) for i in meta["deleted"]} & labels
+            live = labels - deleted
+            if len(live) != meta["count"]:
+                raise ValueError("live count differs from the recorded one")
+        # A cache file may be wrong in any way at all (hnswlib raises RuntimeError, the meta
+        # file may hold anything); every such case means "rebuild", never "fail".
+        except Exception as err:
+            log.warning("search index %s is unusable (%s); rebuilding it", self.path, err)
+            return False
+        self._index = index
+        self._live = live
+        self._deleted = deleted
+        self._dirty = False
+        return True
+
+    def _reset(self, capacity: int) -> None:
+        index = hnswlib.Index(space="ip", dim=self.dim)
+        index.init_index(
+            max_elements=max(capacity, MIN_CAPACITY),
+            M=self.params.M,
+            ef_construction=self.params.ef_construction,
+            allow_replace_deleted=True,
+        )
+        self._index = index
+        self._live = set()
+        self._deleted = set()
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add or replace vectors. Vectors are normalised here so that scores stay cosines."""
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim == 1 and len(ids) == 1:
+            vectors = vectors[None, :]
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(vectors) != len(ids):
+            raise ValueError(
+                f"expected {len(ids)} vectors of {self.dim} values, got shape {vectors.shape}"
+            )
+        if len(ids) == 0:
+            return
+        if ids.min() < 0:
+            raise ValueError("photo ids must be non-negative")
+        # The last vector given for an id wins; hnswlib would store one of them at random.
+        _, first_from_end = np.unique(ids[::-1], return_index=True)
+        keep = np.sort(len(ids) - 1 - first_from_end)
+        ids, vectors = ids[keep], _normalise(vectors[keep])
+        for start in range(0, len(ids), ADD_CHUNK):
+            with self._lock:
+                self._add_chunk(ids[start : start + ADD_CHUNK], vectors[start : start + ADD_CHUNK])
+
+    def _add_chunk(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if self._index is None:
+            self._reset(0)
+        index = self._index
+        existing = np.zeros(len(ids), dtype=bool)
+        for i, label in enumerate(ids.tolist()):
+            if label in self._live:
+                existing[i] = True
+            elif label in self._deleted:
+                # With allow_replace_deleted hnswlib refuses to update a deleted label, and
+                # sending it as new would leave two slots with one label. Unmarking then
+                # updating is safe; "Label not found" means its slot went to another id.
+                try:
+                    index.unmark_deleted(label)
+                    existing[i] = True
+                except RuntimeError:
+                    pass
+                self._deleted.discard(label)
+        new = ~existing
+        needed = index.element_count + int(new.sum())
+        if needed > index.max_elements:
+            grown = max(
+                needed, int(index.max_elements * GROWTH_FACTOR), index.max_elements + MIN_CAPACITY
+            )
+            index.resize_index(grown)
+        threads = _cpu_count()
+        if existing.any():
+            # replace_deleted=False: with it, hnswlib would move a live label into a free slot
+            # and leave its old slot searchable under the same label.
+            index.add_items(vectors[existing], ids[existing], num_threads=threads)
+        if new.any():
+            index.add_items(vectors[new], ids[new], num_threads=threads, replace_deleted=True)
+        self._live.update(ids.tolist())
+        self._dirty = True
+
+    def remove(self, ids: Iterable[int] | np.ndarray) -> None:
+        """Hide ids from searches; ids that are not in the index are ignored."""
+        with self._lock:
+            ids = ids if isinstance(ids, np.ndarray) else list(ids)
+            for label in np.asarray(ids, dtype=np.int64).ravel().tolist():
+                if label in self._live:
+                    self._index.mark_deleted(label)
+                    self._live.discard(label)
+                    self._deleted.add(label)
+                    self._dirty = True
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64, cosine scores float32) of the k nearest, best first, ties by id."""
+        query = np.asarray(query, dtype=np.float32)
+        if query.shape not in ((self.dim,), (1, self.dim)):
+            raise ValueError(f"query must have shape ({self.dim},) or (1, {self.dim})")
+        query = _normalise(query.reshape(1, self.dim))
+        with self._lock:
+            live = len(self._live)
+            k = min(int(k), live)
+            if k <= 0:
+                return np.empty(0, np.int64), np.empty(0, np.float32)
+            fetch = min(live, k + TIE_SLACK)
+            while True:
+                ids, scores = self._knn(query, fetch)
+                order = np.lexsort((ids, -scores))
+                ids, scores = ids[order], scores[order]
+                # Stop unless the tie at the cut may go on past what was fetched.
+                if len(ids) <= k or scores[k - 1] != scores[-1] or fetch >= live:
+                    return ids[:k], scores[:k]
+                fetch = min(live, fetch * 2)
+
+    def _knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """k results from hnswlib, widening the search or going exact when it falls short.
+
+        hnswlib raises RuntimeError when the search finds fewer than k live items, which
+        happens when k is close to the live count or many slots are deleted.
+        """
+        index = self._index
+        total = index.element_count
+        ef = max(self.params.ef_search, k)
+        while True:
+            index.set_ef(ef)
+            try:
+                labels, distances = index.knn_query(query, k=k, num_threads=1)
+                return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
+            except RuntimeError:
+                if ef >= total:
+                    break
+                ef = min(total, ef * 4)
+        log.debug("HNSW search could not return %d of %d items; searching exactly", k, total)
+        labels = np.fromiter(self._live, np.int64, len(self._live))
+        scores = (index.get_items(labels) @ query[0]).astype(np.float32)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return labels[best], scores[best]
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the index atomically: a crash leaves the old file or the new one, never half.
+
+        hnswlib writes a temporary file in the same folder, which is flushed to disk and then
+        renamed over the old one. The meta file is replaced the same way just after; a crash
+        between the two renames leaves a checksum mismatch, which only costs a rebuild.
+        """
+        with self._lock:
+            if not self._dirty:
+                return
+            if self._deleted:
+                # Deleted slots reused for other ids are gone from hnswlib; keep the list short.
+                self._deleted &= set(self._index.get_ids_list())
+            folder = self.path.parent
+            temps: list[str] = []
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                fd, tmp_index = tempfile.mkstemp(
+                    prefix=f".{self.path.name}.", suffix=".tmp", dir=folder
+                )
+                os.close(fd)
+                temps.append(tmp_index)
+                self._index.save_index(tmp_index)
+                _fsync_file(tmp_index)
+                size, crc = _crc32(Path(tmp_index))
+                meta = {
+                    "format": _META_FORMAT,
+                    "space": "ip",
+                    "dim": self.dim,
+                    "size": size,
+                    "crc32": crc,
+                    "count": len(self._live),
+                    "deleted": sorted(self._deleted),
+                }
+                fd, tmp_meta = tempfile.mkstemp(
+                    prefix=f".{self.meta_path.name}.", suffix=".tmp", dir=folder
+                )
+                temps.append(tmp_meta)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(meta, f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp_index, self.path)
+                os.replace(tmp_meta, self.meta_path)
+                temps.clear()
+                _fsync_dir(folder)
+            except (OSError, RuntimeError) as err:
+                raise CatalogError(
+                    f"Could not save the search index in {folder} ({err}). "
+                    "Check that the disk has free space and the folder is writable."
+                ) from err
+            finally:
+                for tmp in temps:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+            self._dirty = False
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    """Unit rows, so inner product is cosine; an all-zero row stays zero rather than NaN."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
