@@ -190,14 +190,28 @@ def _library(args: argparse.Namespace, paths: AppPaths) -> Iterator[Library]:
 
 
 def cmd_gui(args: argparse.Namespace, paths: AppPaths) -> int:
-    try:
-        app = importlib.import_module("photofind.gui.app")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("photofind.gui", "photofind.gui.app"):
-            raise
-        err("photofind: the window is not available in this installation; use 'photofind --help'.")
-        return EXIT_ERROR
+    app = importlib.import_module("photofind.gui.app")  # Qt loads only for the window
     return app.main(paths, args.model, args.provider)
+
+
+def cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
+    app = importlib.import_module("photofind.gui.app")
+    return app.main(paths, args.model, args.provider, demo=True)
+
+
+def cmd_install_desktop(args: argparse.Namespace, paths: AppPaths) -> int:
+    from photofind.desktop import data_home, install_desktop_entry
+
+    try:
+        written = install_desktop_entry()
+    except OSError as exc:
+        raise PhotofindError(
+            f"The menu entry cannot be written ({exc.strerror or exc}); check that "
+            f"{one_line(data_home())} is writable."
+        ) from exc
+    for path in written:
+        out(f"Wrote {one_line(path)}")
+    return EXIT_OK
 
 
 @contextlib.contextmanager
@@ -401,6 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("gui", cmd_gui, "open the window (the default when no command is given)")
+    command(
+        "demo", cmd_demo, "open the window on a generated demo library (works offline)"
+    )
+    command(
+        "install-desktop",
+        cmd_install_desktop,
+        "add photofind to your desktop's application menu (this user only)",
+    )
     index = command(
         "index", cmd_index, "add folders to the library, then bring the index up to date"
     )

@@ -1,0 +1,92 @@
+"""What the app remembers between runs (window geometry, thumbnail size, sort, threshold).
+
+Kept in ``AppPaths.settings_path`` (``settings.json`` in the data folder) as JSON, written
+atomically: a temporary file in the same folder, fsync, then a rename over the old file,
+so a crash while saving leaves the old settings or the new ones, never half a file.
+
+Settings are a convenience, never a reason not to start: a missing, unreadable or malformed
+file, or a value of the wrong type, gives the default for that value. Keys this version
+does not know are carried through unchanged, so an older photofind does not erase what a
+newer one wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SORT_MODES = ("relevance", "date")
+
+
+@dataclass
+class Settings:
+    window_geometry: str | None = None  # the GUI's saved geometry, base64 text
+    thumbnail_size: int = 160  # logical pixels of one grid cell's picture
+    min_score: float = 0.0  # results scoring below this are hidden
+    sort: str = "relevance"  # one of SORT_MODES
+    extra: dict[str, Any] = field(default_factory=dict)  # keys of other versions, kept as is
+
+
+_DEFAULTS = Settings()
+_KNOWN = {f.name: f for f in fields(Settings) if f.name != "extra"}
+
+
+def _valid(name: str, value: Any) -> bool:
+    default = getattr(_DEFAULTS, name)
+    if name == "window_geometry":
+        return value is None or isinstance(value, str)
+    if name == "sort":
+        return value in SORT_MODES
+    if isinstance(default, bool) or isinstance(value, bool):
+        return False
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return Settings()
+    if not isinstance(data, dict):
+        return Settings()
+    settings = Settings()
+    for key, value in data.items():
+        if key in _KNOWN:
+            if _valid(key, value):
+                setattr(settings, key, float(value) if key == "min_score" else value)
+        else:
+            settings.extra[key] = value
+    return settings
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write atomically (temp + fsync + rename). Raises OSError when the folder is unwritable."""
+    path = Path(path)
+    data = dict(settings.extra)
+    data.update({name: getattr(settings, name) for name in _KNOWN})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable; not possible everywhere
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,150 @@
+"""An on-disk cache of small JPEG renditions of photos, for the result grid and the preview.
+
+* **Key**: BLAKE2b of (path bytes, file size, mtime in ns, size bucket). An edited or
+  replaced file gets a new key, so a stale thumbnail is never shown; entries nobody asks
+  for any more are removed by :meth:`ThumbnailCache.prune`, oldest first.
+* **Buckets**: a requested size is rounded up to 128, 256, 512 or 1024 pixels (the longer
+  side). Zooming the grid then reuses a thumbnail instead of making one per slider step;
+  the GUI scales the bucket image down, which keeps it sharp.
+* **Decoding**: ``open_image(min_size=bucket)`` lets libjpeg decode camera JPEGs at 1/2,
+  1/4 or 1/8 scale (DCT scaling), several times faster than a full decode; EXIF orientation
+  is applied, so thumbnails stand the right way up.
+* **Writing**: a temporary file in the same folder, then a rename: a reader sees no file or
+  a complete one. No fsync: this is a cache, and losing an entry to a power cut only costs
+  decoding it again (a file that does not decode is rebuilt).
+
+No Qt here: the GUI's loader turns the JPEG bytes into a QImage on its worker threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from photofind.core.errors import ImageError
+from photofind.core.images import open_image
+
+BUCKETS = (128, 256, 512, 1024)
+JPEG_QUALITY = 85  # thumbnails of 256 px are ~15 KB at 85; artefacts only show below ~75
+KEY_BYTES = 16
+DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024  # ~30,000 grid thumbnails of 256 px
+
+
+def bucket_for(size: int) -> int:
+    """The smallest bucket at least ``size`` pixels (the largest bucket beyond it)."""
+    for bucket in BUCKETS:
+        if size <= bucket:
+            return bucket
+    return BUCKETS[-1]
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0  # served from the disk cache
+    made: int = 0  # decoded from the photo and written
+
+
+class ThumbnailCache:
+    """Thread-safe: any number of worker threads may call :meth:`load` at once."""
+
+    def __init__(self, root: Path, *, quality: int = JPEG_QUALITY) -> None:
+        self.root = Path(root)
+        self.quality = quality
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+
+    def entry_path(self, photo: Path, size: int) -> Path:
+        """Where the thumbnail of ``photo`` at ``size`` is (or would be) stored."""
+        st = _stat(photo)
+        return self._entry(photo, st.st_size, st.st_mtime_ns, bucket_for(size))
+
+    def _entry(self, photo: Path, file_size: int, mtime_ns: int, bucket: int) -> Path:
+        h = hashlib.blake2b(digest_size=KEY_BYTES)
+        h.update(os.fsencode(os.path.abspath(photo)))
+        h.update(b"\0%d\0%d\0%d" % (file_size, mtime_ns, bucket))
+        digest = h.hexdigest()
+        return self.root / digest[:2] / f"{digest}.jpg"
+
+    def load(self, photo: Path, size: int) -> bytes:
+        """JPEG bytes of ``photo`` whose longer side is at most ``bucket_for(size)`` pixels.
+
+        Raises :class:`ImageError` with a user-facing sentence when the photo cannot be read."""
+        st = _stat(photo)
+        bucket = bucket_for(size)
+        entry = self._entry(photo, st.st_size, st.st_mtime_ns, bucket)
+        with contextlib.suppress(OSError):
+            data = entry.read_bytes()
+            if data[:2] == b"\xff\xd8":  # a JPEG start: anything else is rebuilt
+                with self._lock:
+                    self.stats.hits += 1
+                return data
+        data = make_thumbnail(photo, bucket, self.quality)
+        self._write(entry, data)
+        with self._lock:
+            self.stats.made += 1
+        return data
+
+    def _write(self, entry: Path, data: bytes) -> None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)
+        except OSError:
+            return  # an unwritable cache costs speed, not correctness
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, entry)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def files(self) -> list[Path]:
+        return sorted(self.root.glob("??/*.jpg")) if self.root.is_dir() else []
+
+    def prune(self, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> int:
+        """Delete the least recently written entries until the cache fits ``budget_bytes``.
+        Returns how many files were removed."""
+        entries = []
+        for path in self.files():
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                entries.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= budget_bytes:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+                removed += 1
+        return removed
+
+
+def _stat(photo: Path) -> os.stat_result:
+    try:
+        return os.stat(photo)
+    except FileNotFoundError:
+        raise ImageError("The file does not exist (it may have been moved or deleted).") from None
+    except OSError as exc:
+        raise ImageError(f"The file could not be read ({exc.strerror or exc}).") from None
+
+
+def make_thumbnail(photo: Path | bytes, bucket: int, quality: int = JPEG_QUALITY) -> bytes:
+    """Decode (JPEG draft mode, EXIF orientation applied) and shrink to fit ``bucket``."""
+    image = open_image(photo, min_size=bucket)
+    try:
+        image.thumbnail((bucket, bucket), Image.Resampling.BICUBIC, reducing_gap=2.0)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=False)
+    finally:
+        image.close()
+    return out.getvalue()

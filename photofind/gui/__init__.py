@@ -1,0 +1,1 @@
+"""The desktop app: Qt widgets over photofind.core (which never imports this package)."""

@@ -1,0 +1,148 @@
+"""The composition root of the desktop app: QApplication, error sink, library, window.
+
+``main(paths, model, provider, demo=False)`` is what ``photofind``, ``photofind gui``,
+``python -m photofind`` and ``photofind demo`` run. Problems a user can fix (no such model,
+a damaged model folder, an unusable data folder) are shown as a plain message with a way
+forward, never as a stack trace; anything else reaches the error sink's dialog and log.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from photofind.core.clip.bundle import BUILTIN_MODELS
+from photofind.core.config import DEFAULT_MODEL, AppPaths, app_paths
+from photofind.core.errors import CatalogError, PhotofindError
+from photofind.core.library import Library, open_library
+from photofind.core.settings import load_settings
+from photofind.gui import errorsink
+
+log = logging.getLogger(__name__)
+
+SIGNAL_CHECK_MS = 300  # how soon Ctrl+C in the terminal is noticed
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("photofind")
+    app.setApplicationDisplayName("photofind")
+    app.setOrganizationName("photofind")
+    app.setDesktopFileName("photofind")  # matches the installed photofind.desktop
+    from photofind.gui.icon import app_icon
+
+    app.setWindowIcon(app_icon())
+    return app
+
+
+class _Probe(QObject):
+    fired = Signal()
+
+
+def binding_problem() -> str | None:
+    """A sentence when the installed PySide6 cannot run photofind for long, else None.
+
+    PySide6 6.12.0 on Python 3.11 releases one reference too many to what ``emit()`` and
+    every Python slot return (True, None). From Python 3.12 on those objects are immortal
+    and nothing happens; on 3.11 their count runs down and the interpreter aborts after a
+    few hundred signals ("none_dealloc"/"bool_dealloc"), within a minute of use. Measured,
+    not inferred from version numbers, so a fixed release passes."""
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(8):
+        probe.fired.emit()
+    if before - sys.getrefcount(True) < 4:
+        return None
+    import PySide6
+
+    return (
+        f"The installed PySide6 {PySide6.__version__} has a bug on Python "
+        f"{sys.version_info.major}.{sys.version_info.minor} that makes photofind crash "
+        "within minutes. Install another version, for example with "
+        "pip install 'PySide6-Essentials<6.12', or use Python 3.12 or newer."
+    )
+
+
+def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library, AppPaths] | None:
+    """open_library, and on a PhotofindError a message offering what can be done instead.
+
+    Returns None when the user gives up."""
+    while True:
+        try:
+            return open_library(paths, model, provider), paths
+        except PhotofindError as exc:
+            log.warning("Cannot open the library: %s", exc)
+            box = QMessageBox(QMessageBox.Icon.Warning, "photofind cannot start", str(exc))
+            box.setInformativeText(_advice(exc, model))
+            retry_builtin = other_folder = None
+            if not isinstance(exc, CatalogError) and model not in BUILTIN_MODELS:
+                retry_builtin = box.addButton(f"Start with the built-in {DEFAULT_MODEL} model",
+                                              QMessageBox.ButtonRole.AcceptRole)
+            if isinstance(exc, CatalogError):
+                other_folder = box.addButton("Choose another data folder…",
+                                             QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Close)
+            box.exec()
+            clicked = box.clickedButton()
+            if retry_builtin is not None and clicked is retry_builtin:
+                model = DEFAULT_MODEL
+            elif other_folder is not None and clicked is other_folder:
+                folder = QFileDialog.getExistingDirectory(None, "Choose a data folder for photofind")
+                if not folder:
+                    return None
+                paths = app_paths(Path(folder))
+            else:
+                return None
+
+
+def _advice(exc: PhotofindError, model: str) -> str:
+    if isinstance(exc, CatalogError):
+        return ("Your photos are not touched. Choose another data folder now, or start "
+                "photofind with --data-dir DIR.")
+    return ("Your photos and library are not touched. Start with the built-in model to "
+            "keep working, or fix the model folder and start photofind with --model DIR.")
+
+
+def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> int:
+    """Run the desktop app until its window closes; returns the exit status."""
+    log_path = errorsink.install(paths.log_dir)
+    app = _application()
+    problem = binding_problem()
+    if problem is not None:
+        log.error(problem)
+        QMessageBox.critical(None, "photofind cannot start", problem)
+        return 1
+    opened = open_or_explain(paths, model, provider)
+    if opened is None:
+        return 1
+    library, paths = opened
+    from photofind.gui.main_window import MainWindow
+
+    hint = f"The report is also in the log file {log_path}." if log_path else ""
+    window = MainWindow(library, paths, load_settings(paths.settings_path), log_hint=hint)
+    # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
+    # runs signal handlers only between bytecodes, so a timer lets it in now and then.
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(SIGNAL_CHECK_MS)
+    try:
+        window.show()
+        window.start()
+        if demo:
+            QTimer.singleShot(0, window.add_demo)
+        return app.exec()
+    finally:
+        ticker.stop()
+        signal.signal(signal.SIGINT, previous)
+        window.shutdown()
+        library.close()
+        errorsink.uninstall()

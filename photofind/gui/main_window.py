@@ -1,0 +1,570 @@
+"""The main window: assembles the search bar, the result grid, the empty states and the
+status bar, and connects them to the workers. The parts live in widgets/, models/,
+dialogs/, workers.py and querying.py; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photofind.core.config import AppPaths
+from photofind.core.demo import create_demo_library, is_demo_folder
+from photofind.core.indexer import IndexProgress
+from photofind.core.library import Library
+from photofind.core.search import SearchHit
+from photofind.core.settings import Settings, save_settings
+from photofind.core.thumbnails import ThumbnailCache
+from photofind.gui import states
+from photofind.gui.dialogs.error_report import ErrorPresenter
+from photofind.gui.dialogs.failures import FailuresDialog
+from photofind.gui.dialogs.preview import PreviewDialog
+from photofind.gui.icon import render as render_icon
+from photofind.gui.models.results import ResultsModel
+from photofind.gui.models.thumbnails import ThumbnailStore
+from photofind.gui.query_images import UrlImageFetcher, from_file, images_from_mime, mime_has_images
+from photofind.gui.querying import QueryController
+from photofind.gui.style import STYLE_SHEET
+from photofind.gui.system import SystemActions
+from photofind.gui.widgets.delegate import ThumbnailDelegate
+from photofind.gui.widgets.drop_overlay import DropOverlay
+from photofind.gui.widgets.empty_state import EmptyState
+from photofind.gui.widgets.index_status import IndexStatus
+from photofind.gui.widgets.results_toolbar import ResultsToolbar
+from photofind.gui.widgets.results_view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP, ResultsView
+from photofind.gui.widgets.search_bar import SearchBar
+from photofind.gui.workers import IndexController, Job, JobOutcome, SearchOutcome, ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+COUNTS_EVERY_S = 2.0  # the catalog is counted at most this often while indexing
+MAX_QUERY_IMAGES = 8
+DEFAULT_SIZE = QSize(1120, 760)
+MESSAGE_MS = 8000  # long enough to read a sentence twice
+PREFETCH = 40  # thumbnails asked for as results arrive: a screenful at the default size
+
+
+def _icon_pixmap(side: int, ratio: float) -> QPixmap:
+    pixmap = QPixmap.fromImage(render_icon(round(side * ratio)))
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        library: Library,
+        paths: AppPaths,
+        settings: Settings,
+        *,
+        system: SystemActions | None = None,
+        thumbnail_threads: int = 2,
+        log_hint: str = "",
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.paths = paths
+        self.settings = settings
+        self.system = system or SystemActions()
+        self.setWindowTitle("photofind")
+        self.setObjectName("mainWindow")
+        self.setStyleSheet(STYLE_SHEET)
+        self.setAcceptDrops(True)
+
+        # services
+        self.errors = ErrorPresenter(self, log_hint)
+        self.loader = ThumbnailLoader(ThumbnailCache(paths.thumbnails_dir), thumbnail_threads, self)
+        self.thumbnails = ThumbnailStore(self.loader, self)
+        self.query = QueryController(library.search, self)
+        self.indexing = IndexController(library.indexer, self)
+        self.fetcher = UrlImageFetcher(self)
+        self._jobs: list[Job] = []
+        self._folders = library.catalog.folders()
+        self._counts = library.counts()
+        self._counts_at = time.monotonic()
+        self._closed = False
+        self._results_seq = 0
+        self.preview: PreviewDialog | None = None
+        self.failures_dialog: FailuresDialog | None = None
+
+        # widgets
+        self.search_bar = SearchBar(self)
+        self.toolbar = ResultsToolbar(self)
+        self.model = ResultsModel(self)
+        self.delegate = ThumbnailDelegate(self.thumbnails, settings.thumbnail_size, self)
+        self.view = ResultsView(self.model, self.delegate, self)
+        self.empty = EmptyState(self)
+        self.empty.set_picture(_icon_pixmap(88, self.devicePixelRatioF()))
+        self.index_status = IndexStatus(self)
+        self._build_layout()
+        self._build_menus()
+        self.overlay = DropOverlay(self.centralWidget())
+        self._connect()
+
+        self.toolbar.set_values(sort=settings.sort, min_score=settings.min_score,
+                                zoom=settings.thumbnail_size)
+        self._on_sort(settings.sort)
+        self._restore_geometry()
+        self._show_idle_status()
+        self._update_page()
+        self.search_bar.setFocus()
+
+    # -- assembly -------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(8)
+        bar_row = QVBoxLayout()
+        bar_row.setContentsMargins(14, 0, 14, 0)
+        bar_row.addWidget(self.search_bar)
+        layout.addLayout(bar_row)
+        self.pages = QStackedWidget(central)
+        results_page = QWidget(self.pages)
+        results_layout = QVBoxLayout(results_page)
+        results_layout.setContentsMargins(4, 0, 4, 0)
+        results_layout.setSpacing(4)
+        results_layout.addWidget(self.toolbar)
+        results_layout.addWidget(self.view, 1)
+        self.results_page = results_page
+        self.pages.addWidget(results_page)
+        self.pages.addWidget(self.empty)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.index_status)
+
+    def _build_menus(self) -> None:
+        library = self.menuBar().addMenu("&Library")
+        self.add_folder_action = library.addAction("&Add folder…", self.choose_folder)
+        self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.remove_menu = library.addMenu("&Remove folder")
+        self.remove_menu.aboutToShow.connect(self._fill_remove_menu)
+        library.addSeparator()
+        self.pause_action = library.addAction("&Pause indexing")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.set_paused)
+        library.addAction("&Look for new photos now", self.indexing.start)
+        library.addAction("&Files that could not be read…", self.show_failures)
+        library.addSeparator()
+        self.demo_action = library.addAction("Add the &demo library", self.add_demo)
+        library.addSeparator()
+        quit_action = library.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        view = self.menuBar().addMenu("&View")
+        zoom_in = view.addAction("Larger thumbnails", lambda: self.zoom(1))
+        zoom_in.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])
+        zoom_out = view.addAction("Smaller thumbnails", lambda: self.zoom(-1))
+        zoom_out.setShortcuts([QKeySequence.StandardKey.ZoomOut])
+        view.addSeparator()
+        group = QActionGroup(self)
+        self.sort_actions: dict[str, QAction] = {}
+        for key, label in (("relevance", "Best match first"), ("date", "Newest first")):
+            action = view.addAction(label, lambda k=key: self._set_sort_from_menu(k))
+            action.setCheckable(True)
+            group.addAction(action)
+            self.sort_actions[key] = action
+        view.addSeparator()
+        focus = view.addAction("Search", self._focus_search)
+        focus.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("Ctrl+L")])
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About photofind", self.show_about)
+
+    def _connect(self) -> None:
+        bar = self.search_bar
+        bar.text_edited.connect(lambda _t: self._query_changed(immediate=False))
+        bar.submitted.connect(lambda: self._query_changed(immediate=True))
+        bar.images_changed.connect(lambda: self._query_changed(immediate=True))
+        bar.cleared.connect(lambda: self._query_changed(immediate=True))
+        bar.images_offered.connect(self.offer_images)
+        self.fetcher.fetched.connect(lambda image: self.search_bar.add_images([image]))
+        self.fetcher.failed.connect(self.show_message)
+
+        self.query.results.connect(self._on_results)
+        self.query.busy_changed.connect(self._on_busy)
+        self.thumbnails.ready.connect(self.model.thumbnail_arrived)
+        self.model.summary_changed.connect(self._update_summary)
+
+        self.toolbar.sort_changed.connect(self._on_sort)
+        self.toolbar.min_score_changed.connect(self._on_min_score)
+        self.toolbar.zoom_changed.connect(self._on_zoom)
+
+        self.view.open_requested.connect(self.open_photo)
+        self.view.preview_requested.connect(self.show_preview)
+        self.view.context_requested.connect(self._context_menu)
+        self.view.zoom_requested.connect(self.zoom)
+        self.view.paste_requested.connect(self.paste)
+
+        self.empty.action.connect(self._on_empty_action)
+        self.empty.link_activated.connect(self._on_link)
+
+        self.indexing.progressed.connect(self._on_index_progress)
+        self.indexing.state_changed.connect(self._on_index_state)
+        self.index_status.pause_toggled.connect(self.set_paused)
+        self.index_status.failures_requested.connect(self.show_failures)
+
+    def start(self) -> None:
+        """Begin serving searches and, when there are folders, indexing."""
+        self.query.start()
+        if self._folders:
+            self.indexing.start()
+
+    # -- searching --------------------------------------------------------------------------
+
+    def _query_sources(self) -> tuple:
+        return tuple(image.source for image in self.search_bar.images())
+
+    def _query_changed(self, *, immediate: bool) -> None:
+        self.query.set_query(self.search_bar.text(), self._query_sources(), immediate=immediate)
+        if self.query.is_empty:
+            self.model.set_hits([])
+            self._update_page()
+
+    def _on_results(self, outcome: SearchOutcome) -> None:
+        self.model.set_hits(outcome.hits)
+        if outcome.seq != self._results_seq:  # a new query, not the rest of the one shown
+            self._results_seq = outcome.seq
+            self.view.scrollToTop()
+            self._prefetch_thumbnails()
+        if outcome.error:
+            self.show_message(outcome.error)
+        self._update_page()
+
+    def _prefetch_thumbnails(self) -> None:
+        """Ask for the first screen's thumbnails now, best first, not after the first paint."""
+        size = round(self.delegate.size * self.delegate.device_ratio)
+        for hit in self.model.hits()[:PREFETCH]:
+            self.thumbnails.pixmap(hit.path, size)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy and self.pages.currentWidget() is self.results_page:
+            self.toolbar.summary.setText("Searching…")
+        elif not busy:
+            self._update_summary()
+
+    def _update_summary(self) -> None:
+        last = self.query.last
+        self.toolbar.set_summary(self.model.rowCount(), self.model.hidden,
+                                 last.elapsed_s if last else None)
+        if self.query.last is not None:
+            self._update_page()
+
+    def offer_images(self, mime) -> None:
+        """Images pasted or dropped: add them to the query (web images download first)."""
+        images, remote = images_from_mime(mime)
+        room = MAX_QUERY_IMAGES - len(self.search_bar.images())
+        if images:
+            self.search_bar.add_images(images[:max(0, room)])
+        for url in remote[:max(0, room - len(images))]:
+            self.show_message(f"Downloading {url.toDisplayString()}…")
+            self.fetcher.fetch(url)
+        if not images and not remote:
+            self.show_message("Nothing there is an image photofind can search with.")
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime_has_images(mime):
+            self.offer_images(mime)
+        else:
+            self.search_bar.field.paste()
+            self.search_bar.setFocus()
+            self._query_changed(immediate=False)
+
+    def find_similar(self, hits: list[SearchHit]) -> None:
+        self.search_bar.field.clear()
+        self.search_bar.add_images([from_file(h.path) for h in hits[:MAX_QUERY_IMAGES]],
+                                   replace=True)
+
+    def _on_link(self, link: str) -> None:
+        if link.startswith("query:"):
+            self.search_bar.set_text(link.removeprefix("query:"))
+            self.search_bar.setFocus()
+            self._query_changed(immediate=True)
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def _update_page(self) -> None:
+        model_name = self.library.model_name
+        indexing = self.indexing.running
+        if not self._folders:
+            page = states.first_run(model_name)
+            if any(job.objectName() == "demo" for job in self._jobs):
+                page = states.making_demo()
+        elif self.query.is_empty:
+            has_demo = any(is_demo_folder(self.paths, f) for f in self._folders)
+            page = states.idle(model_name, self._counts.photos, indexing, has_demo)
+        elif self.model.rowCount():
+            self.pages.setCurrentWidget(self.results_page)
+            return
+        elif self.query.last is None:
+            return  # the first results are on their way: keep what is shown
+        else:
+            page = states.no_results(self.query.last.error, self.model.total, self.model.hidden,
+                                     self.model.min_score, self._counts.photos, indexing)
+        self.empty.show_state(page.state, page.title, page.body, page.buttons)
+        self.pages.setCurrentWidget(self.empty)
+
+    @property
+    def page_state(self) -> str:
+        """"results" or the empty state's name (tests and screenshots read it)."""
+        return "results" if self.pages.currentWidget() is self.results_page else self.empty.state
+
+    def _on_empty_action(self, key: str) -> None:
+        if key == "add-folder":
+            self.choose_folder()
+        elif key == "demo":
+            self.add_demo()
+        elif key == "show-all":
+            self.toolbar.min_score.setValue(0)
+
+    # -- library ----------------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        if folder:
+            self.add_folder(Path(folder))
+
+    def add_folder(self, folder: Path) -> None:
+        if self.library.catalog.add_folder(folder):
+            self.show_message(f"Added {folder.name}; indexing it now.")
+        self._folders_changed()
+
+    def remove_folder(self, folder: Path, *, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Remove folder",
+                f"Remove {folder} from the library?\n\nThe photos stay where they are; "
+                "photofind forgets them and stops showing them.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.library.catalog.remove_folder(folder)
+        self.show_message(f"Removed {folder.name} from the library.")
+        self._folders_changed()
+
+    def _folders_changed(self) -> None:
+        self._folders = self.library.catalog.folders()
+        if self._folders or self.indexing.running:
+            self.indexing.start()  # restarts a run in progress: it must see the new folders
+        self._refresh_counts()
+        self._update_page()
+
+    def _fill_remove_menu(self) -> None:
+        self.remove_menu.clear()
+        for folder in self._folders:
+            self.remove_menu.addAction(str(folder), lambda f=folder: self.remove_folder(f))
+        if not self._folders:
+            self.remove_menu.addAction("No folders yet").setEnabled(False)
+
+    def add_demo(self) -> None:
+        if any(job.objectName() == "demo" for job in self._jobs):
+            return
+        job = Job(lambda: create_demo_library(self.paths, self.library.catalog), self)
+        job.setObjectName("demo")
+        job.done.connect(self._on_demo_done)  # a bound method: delivered on the UI thread
+        self._jobs.append(job)
+        self.show_message("Making the demo library…")
+        job.start()
+        self._update_page()
+
+    def _on_demo_done(self, outcome: JobOutcome) -> None:
+        if self._closed:
+            return
+        job = self.sender()
+        if job in self._jobs:
+            self._jobs.remove(job)
+            job.deleteLater()
+        if outcome.error:
+            QMessageBox.warning(self, "The demo library could not be made", outcome.error)
+        else:
+            self.show_message("Demo library ready; try “a red circle”.")
+        self._folders_changed()
+
+    # -- indexing ---------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        self.indexing.set_paused(paused)
+
+    def _on_index_state(self) -> None:
+        paused = self.indexing.paused
+        if self.pause_action.isChecked() != paused:
+            self.pause_action.setChecked(paused)
+        if self.indexing.last is not None and self.indexing.running:
+            self.index_status.show_progress(self.indexing.last, paused)
+        elif not self.indexing.running:
+            self._refresh_counts()
+            self._show_idle_status()
+            self._update_page()
+
+    def _on_index_progress(self, progress: IndexProgress) -> None:
+        finished = progress.phase in ("done", "cancelled", "failed")
+        if finished or time.monotonic() - self._counts_at > COUNTS_EVERY_S:
+            self._refresh_counts()
+        self.index_status.show_progress(progress, self.indexing.paused)
+        if progress.phase == "done":
+            self._show_idle_status()
+            if not self.query.is_empty and not self.view.selectionModel().hasSelection():
+                self.query.search_now()  # the results may now include the rest of the library
+        if self.query.is_empty or finished:
+            self._update_page()
+
+    def _refresh_counts(self) -> None:
+        self._counts = self.library.counts()
+        self._counts_at = time.monotonic()
+        self.index_status.set_failed(self._counts.failed)
+
+    def _show_idle_status(self) -> None:
+        if not self.indexing.running:
+            self.index_status.show_idle(self._counts.photos, self._counts.failed)
+            progress = self.indexing.last
+            if progress is not None and progress.phase in ("cancelled", "failed"):
+                self.index_status.show_progress(progress, False)
+
+    def show_failures(self) -> None:
+        self.failures_dialog = FailuresDialog(self.library.catalog.failures(), self)
+        self.failures_dialog.show()
+
+    # -- results ----------------------------------------------------------------------------
+
+    def open_photo(self, hit: SearchHit) -> None:
+        if not self.system.open_file(hit.path):
+            self.show_message(f"No application could open {hit.path.name}.")
+
+    def show_preview(self, hit: SearchHit) -> None:
+        hits = self.model.hits()
+        row = hits.index(hit) if hit in hits else 0
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = PreviewDialog(self.thumbnails, hits, row, self)
+        self.preview.open_requested.connect(self.open_photo)
+        self.preview.show_in_folder_requested.connect(lambda h: self.system.show_in_folder(h.path))
+        self.preview.show()
+
+    def _context_menu(self, hits: list[SearchHit], where) -> None:
+        menu = self.context_menu(hits)
+        menu.exec(where)
+
+    def context_menu(self, hits: list[SearchHit]) -> QMenu:
+        menu = QMenu(self)
+        first = hits[0]
+        menu.addAction("Open", lambda: [self.open_photo(h) for h in hits])
+        menu.addAction("Show in folder", lambda: self.system.show_in_folder(first.path))
+        menu.addAction("Copy path" if len(hits) == 1 else f"Copy {len(hits)} paths",
+                       lambda: self.system.copy_paths([h.path for h in hits]))
+        menu.addSeparator()
+        menu.addAction("Find similar", lambda: self.find_similar(hits))
+        menu.addAction("Preview", lambda: self.show_preview(first))
+        return menu
+
+    def _on_sort(self, mode: str) -> None:
+        self.model.set_sort(mode)
+        self.settings.sort = mode
+        if mode in self.sort_actions:
+            self.sort_actions[mode].setChecked(True)
+
+    def _set_sort_from_menu(self, mode: str) -> None:
+        index = self.toolbar.sort.findData(mode)
+        self.toolbar.sort.setCurrentIndex(index)
+
+    def _on_min_score(self, value: float) -> None:
+        self.model.set_min_score(value)
+        self.settings.min_score = value
+
+    def _on_zoom(self, size: int) -> None:
+        self.view.set_thumbnail_size(size)
+        self.settings.thumbnail_size = size
+
+    def zoom(self, direction: int) -> None:
+        size = self.toolbar.zoom.value() + direction * ZOOM_STEP
+        self.toolbar.zoom.setValue(max(MIN_THUMBNAIL, min(MAX_THUMBNAIL, size)))
+
+    def _focus_search(self) -> None:
+        self.search_bar.setFocus()
+        self.search_bar.field.selectAll()
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def show_about(self) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("photofind")
+        except metadata.PackageNotFoundError:
+            version = "development"
+        QMessageBox.about(
+            self, "About photofind",
+            f"<b>photofind</b> {version}<br>Finds photos in your own library by what they "
+            f"show, on this computer.<br><br>Model: <i>{self.library.model_name}</i> "
+            f"({self.library.encoder.provider})<br>Data folder: {self.paths.data_dir}"
+            + (f"<br><br>{states.MODEL_HELP}" if states.is_builtin(self.library.model_name) else ""),
+        )
+
+    # -- drops on the window ----------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        # A drag from our own grid is on its way out to another application: no overlay.
+        if event.source() is None and mime_has_images(event.mimeData()):
+            event.acceptProposedAction()
+            self.overlay.show_over_parent()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self.overlay.hide()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.overlay.hide()
+        event.acceptProposedAction()
+        self.offer_images(event.mimeData())
+
+    # -- geometry and shutdown --------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        self.resize(DEFAULT_SIZE)
+        encoded = self.settings.window_geometry
+        if encoded:
+            with contextlib.suppress(binascii.Error, ValueError):
+                self.restoreGeometry(QByteArray(base64.b64decode(encoded, validate=True)))
+
+    def shutdown(self) -> None:
+        """Stop every worker (the indexer commits and saves) and save the settings. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        # Signals queued before the workers stopped must not reach a closed library.
+        self.indexing.progressed.disconnect(self._on_index_progress)
+        self.indexing.state_changed.disconnect(self._on_index_state)
+        self.query.results.disconnect(self._on_results)
+        self.indexing.stop()
+        self.query.stop()
+        for job in list(self._jobs):
+            job.wait()
+        self.loader.shutdown()
+        self.errors.close()
+        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        try:
+            save_settings(self.paths.settings_path, self.settings)
+        except OSError as exc:
+            log.warning("Settings could not be saved: %s", exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.show_message("Stopping…")
+        self.shutdown()
+        super().closeEvent(event)

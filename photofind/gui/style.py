@@ -1,0 +1,27 @@
+"""The few looks the platform style does not give: the rounded search bar and its chips."""
+
+STYLE_SHEET = """
+#searchBar {
+    border: 1px solid palette(mid);
+    border-radius: 10px;
+    background: palette(base);
+}
+#searchBar:focus-within { border-color: palette(highlight); }
+#searchField { font-size: 15px; padding: 6px 2px; background: transparent; }
+#chip {
+    border: 1px solid palette(mid);
+    border-radius: 8px;
+    background: palette(alternate-base);
+}
+#chipRemove { border: none; padding: 0 3px; font-weight: bold; }
+#emptyTitle { padding-bottom: 2px; }
+#emptyBody { color: palette(text); }
+#dropOverlay QLabel {
+    font-size: 18px;
+    font-weight: bold;
+    color: palette(highlighted-text);
+    background: palette(highlight);
+    border-radius: 12px;
+    padding: 16px 28px;
+}
+"""

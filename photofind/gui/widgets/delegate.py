@@ -1,0 +1,151 @@
+"""Paints one result cell: the thumbnail fitted in a square, and a score badge.
+
+Painting asks the thumbnail store for the picture; the store decodes only what is asked
+for, so only the cells on screen are ever decoded. Until a thumbnail arrives the cell
+shows a placeholder with the photo's own proportions, so the grid does not jump.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from photofind.core.search import SearchHit
+from photofind.gui.models.results import HIT_ROLE
+from photofind.gui.models.thumbnails import Broken, ThumbnailStore
+
+PADDING = 6  # around the picture, inside the cell: room for the selection frame
+RADIUS = 6.0
+# Pictures scaled to their cell and rounded, ready to blit: scaling a 256-px thumbnail
+# smoothly on every paint made scrolling miss frames. ~3 screens of the largest cells.
+MAX_RENDERED = 600
+
+
+def fitted(width: int, height: int, box: QRect) -> QRect:
+    """The largest rectangle of ``width:height`` proportions centred in ``box``."""
+    if width <= 0 or height <= 0:
+        return QRect(box)
+    scale = min(box.width() / width, box.height() / height)
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    return QRect(box.x() + (box.width() - w) // 2, box.y() + (box.height() - h) // 2, w, h)
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    def __init__(self, store: ThumbnailStore, size: int, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.size = size
+        self.device_ratio = 1.0
+        self.painted_thumbnails = 0  # pictures (not placeholders) painted: benchmarks use it
+        self._rendered: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
+        self._badge_font: QFont | None = None
+
+    def cell_size(self) -> QSize:
+        side = self.size + 2 * PADDING
+        return QSize(side, side)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
+        return self.cell_size()
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        hit: SearchHit | None = index.data(HIT_ROLE)
+        if hit is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        cell = QRect(option.rect)
+        palette = option.palette
+        state = option.state
+        if state & QStyle.StateFlag.State_Selected:
+            colour = palette.color(QPalette.ColorRole.Highlight)
+            colour.setAlpha(90)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(cell.adjusted(1, 1, -1, -1)), RADIUS + 2, RADIUS + 2)
+        elif state & QStyle.StateFlag.State_MouseOver:
+            colour = palette.color(QPalette.ColorRole.Highlight)
+            colour.setAlpha(35)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(cell.adjusted(1, 1, -1, -1)), RADIUS + 2, RADIUS + 2)
+
+        box = QRect(cell.center().x() - self.size // 2, cell.center().y() - self.size // 2,
+                    self.size, self.size)
+        picture = self.store.pixmap(hit.path, round(self.size * self.device_ratio))
+        if isinstance(picture, QPixmap) and not picture.isNull():
+            target = fitted(picture.width(), picture.height(), box)
+            painter.drawPixmap(target.topLeft(), self._render(picture, target.size()))
+            self.painted_thumbnails += 1
+        else:
+            target = fitted(hit.width or 4, hit.height or 3, box)
+            painter.setPen(Qt.PenStyle.NoPen)
+            base = palette.color(QPalette.ColorRole.Mid)
+            base.setAlpha(60)
+            painter.setBrush(base)
+            painter.drawRoundedRect(QRectF(target), RADIUS, RADIUS)
+            if isinstance(picture, Broken):
+                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(target, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                                 "Cannot show\nthis photo")
+        self._paint_badge(painter, target, hit.score)
+        if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
+            pen = palette.color(QPalette.ColorRole.Highlight)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(cell.adjusted(1, 1, -2, -2)), RADIUS + 2, RADIUS + 2)
+        painter.restore()
+
+    def _render(self, picture: QPixmap, size: QSize) -> QPixmap:
+        """``picture`` scaled to ``size`` with rounded corners, made once and kept."""
+        ratio = self.device_ratio
+        key = (picture.cacheKey(), size.width(), size.height())
+        rendered = self._rendered.get(key)
+        if rendered is not None:
+            self._rendered.move_to_end(key)
+            return rendered
+        pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
+        rendered = QPixmap(pixels)
+        rendered.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(rendered)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(0, 0, pixels.width(), pixels.height()),
+                            RADIUS * ratio, RADIUS * ratio)
+        painter.setClipPath(clip)
+        painter.drawPixmap(QRect(0, 0, pixels.width(), pixels.height()), picture)
+        painter.end()
+        rendered.setDevicePixelRatio(ratio)
+        self._rendered[key] = rendered
+        if len(self._rendered) > MAX_RENDERED:
+            self._rendered.popitem(last=False)
+        return rendered
+
+    def _paint_badge(self, painter: QPainter, target: QRect, score: float) -> None:
+        if self.size < 72:
+            return  # too small to read; the tooltip has the score
+        text = f"{score:.2f}"
+        if self._badge_font is None:
+            font = QFont(painter.font())
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+            font.setBold(True)
+            self._badge_font = font
+        painter.setFont(self._badge_font)
+        metrics = painter.fontMetrics()
+        w = metrics.horizontalAdvance(text) + 10
+        h = metrics.height() + 2
+        badge = QRectF(target.right() - w - 4, target.bottom() - h - 4, w, h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(badge, h / 2, h / 2)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)

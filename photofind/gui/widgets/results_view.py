@@ -1,0 +1,132 @@
+"""The thumbnail grid: a QListView in icon mode over the results model.
+
+Keys: Enter opens the photo, Space previews it, Ctrl+wheel zooms. Results drag out as file
+URLs (the model provides the mime data); the grid never accepts drops itself, so a photo
+dropped on it reaches the window, which searches for it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
+
+from photofind.core.search import SearchHit
+from photofind.gui.models.results import HIT_ROLE, ResultsModel
+from photofind.gui.widgets.delegate import ThumbnailDelegate
+
+MIN_THUMBNAIL = 64
+MAX_THUMBNAIL = 384
+ZOOM_STEP = 32
+
+
+class ResultsView(QListView):
+    open_requested = Signal(object)  # SearchHit
+    preview_requested = Signal(object)  # SearchHit
+    context_requested = Signal(object, object)  # list[SearchHit], QPoint (global)
+    zoom_requested = Signal(int)  # +1 / -1
+    paste_requested = Signal()
+
+    def __init__(self, model: ResultsModel, delegate: ThumbnailDelegate, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("results")
+        self.setModel(model)
+        self.setItemDelegate(delegate)
+        self._delegate = delegate
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)  # drags go out of the window, never within
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)  # one size hint for all: layout of 10,000 rows is instant
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.setWrapping(True)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setSpacing(0)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setAcceptDrops(False)
+        self.setMouseTracking(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu)
+        self.doubleClicked.connect(self._on_double_click)
+        self.set_thumbnail_size(delegate.size)
+
+    # -- size -----------------------------------------------------------------------------
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self._delegate.size = size
+        self._delegate.device_ratio = self.devicePixelRatioF()
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Spread the columns over the whole width instead of leaving a gap on the right.
+
+        The width left for a vertical scroll bar is reserved even while it is hidden, so that
+        its appearing does not push the last column onto a new row."""
+        cell = self._delegate.cell_size()
+        width = self.viewport().width()
+        scroll_bar = self.verticalScrollBar()
+        if not scroll_bar.isVisible():
+            width -= scroll_bar.sizeHint().width()
+        width = max(1, width - 2)
+        columns = max(1, width // cell.width())
+        spread = width // columns if columns > 1 else cell.width()
+        grid = QSize(max(cell.width(), spread), cell.height())
+        if grid != self.gridSize():
+            self.setGridSize(grid)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            self._relayout()
+        return super().viewportEvent(event)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def current_hit(self) -> SearchHit | None:
+        index = self.currentIndex()
+        return index.data(HIT_ROLE) if index.isValid() else None
+
+    def selected_hits(self) -> list[SearchHit]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        model = self.model()
+        return [model.index(r, 0).data(HIT_ROLE) for r in rows]
+
+    def _on_double_click(self, index) -> None:
+        hit = index.data(HIT_ROLE)
+        if hit is not None:
+            self.open_requested.emit(hit)
+
+    def _on_context_menu(self, pos) -> None:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        self.context_requested.emit(self.selected_hits(), self.viewport().mapToGlobal(pos))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key = event.key()
+        hit = self.current_hit()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and hit is not None:
+            self.open_requested.emit(hit)
+            return
+        if key == Qt.Key.Key_Space and hit is not None:
+            self.preview_requested.emit(hit)
+            return
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            delta = event.angleDelta().y()
+            if delta:
+                self.zoom_requested.emit(1 if delta > 0 else -1)
+            event.accept()
+            return
+        super().wheelEvent(event)

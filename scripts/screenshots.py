@@ -1,0 +1,127 @@
+"""Screenshots of the main window's states, for the README: ``docs/screenshots/*.png``.
+
+Renders offscreen with ``QWidget.grab()`` (no display needed, same pixels every run) on a
+fresh demo library in a temporary data folder:
+
+    python scripts/screenshots.py [--model tiny-shapes] [--out docs/screenshots]
+
+first-run.png      no library folder yet: what to do, with the demo offered
+indexing.png       indexing in progress, searching what is indexed so far
+results-text.png   results for "a red circle"
+results-image.png  a photo dropped onto the window: its chip, and photos like it
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QMimeData, QTimer, QUrl  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from photofind.core.config import app_paths  # noqa: E402
+from photofind.core.demo import ensure_demo_photos  # noqa: E402
+from photofind.core.library import open_library  # noqa: E402
+from photofind.core.settings import Settings  # noqa: E402
+from photofind.gui.main_window import MainWindow  # noqa: E402
+
+SIZE = (1120, 720)
+
+
+def wait_for(condition, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
+
+
+def settle(window: MainWindow) -> None:
+    """Let thumbnails arrive and paint before grabbing."""
+    wait_for(lambda: window.loader.pending == 0)
+    pause(0.3)
+
+
+def pause(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def type_query(window: MainWindow, text: str) -> None:
+    window.search_bar.set_text(text)
+    window.search_bar.submitted.emit()
+    wait_for(lambda: window.query.last is not None and window.query.last.request.text == text
+             and not window.query.busy)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="tiny-shapes")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - kept alive
+    with tempfile.TemporaryDirectory(prefix="photofind-shots-") as tmp:
+        paths = app_paths(Path(tmp) / "data")
+        library = open_library(paths, args.model, "cpu")
+        window = MainWindow(library, paths, Settings())
+        window.resize(*SIZE)
+        window.show()
+        window.start()
+        shots = []
+
+        def shot(name: str) -> None:
+            window.statusBar().clearMessage()
+            pause(0.2)  # let layouts settle after the last change
+            path = args.out / f"{name}.png"
+            window.grab().save(str(path))
+            shots.append(path)
+
+        wait_for(lambda: window.page_state in ("no-model", "no-folder"))
+        shot("first-run")
+
+        folder = ensure_demo_photos(paths)
+        window.add_folder(folder)
+        wait_for(lambda: window.indexing.last is not None and window.indexing.last.done >= 40)
+        # Hold the indexer still while the query runs and its thumbnails paint, then show
+        # the status bar as it was while running (its last real progress item).
+        window.set_paused(True)
+        type_query(window, "a red circle")
+        settle(window)
+        window.index_status.show_progress(window.indexing.last, False)
+        shot("indexing")
+        window.set_paused(False)
+
+        wait_for(lambda: window.indexing.last.phase == "done" and not window.indexing.running)
+        type_query(window, "a red circle")
+        settle(window)
+        shot("results-text")
+
+        star = sorted(folder.glob("*-blue-star.*"))[0]
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(star))])
+        window.search_bar.clear()
+        window.offer_images(mime)
+        wait_for(lambda: window.query.last is not None
+                 and window.query.last.request.images == (star,) and not window.query.busy)
+        settle(window)
+        shot("results-image")
+
+        window.close()
+        library.close()
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Fixtures for the GUI tests: the real window over a real library with the tiny model.
+
+Every window is registered with qtbot (pytest-qt closes it after the test, which stops its
+workers), and an autouse fixture fails any test that leaves a worker thread running or a
+thread pool busy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from photofind.core.config import app_paths
+from photofind.core.library import Library, open_library
+from photofind.core.settings import Settings, load_settings
+from photofind.core.shapes import ShapePhoto
+from photofind.gui import workers
+from photofind.gui.main_window import MainWindow
+
+MODEL = "tiny-shapes"
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_running(qapp):
+    yield
+    running = [t.objectName() for t in workers.live_threads()]
+    busy = workers.busy_pools()
+    assert not running, f"threads still running after the test: {running}"
+    assert not busy, f"{len(busy)} thread pool(s) still busy after the test"
+
+
+class FakeSystem:
+    """Stands in for the desktop: records what would have been opened or copied."""
+
+    def __init__(self) -> None:
+        self.opened: list[Path] = []
+        self.shown: list[Path] = []
+        self.copied: list[list[Path]] = []
+
+    def open_file(self, path: Path) -> bool:
+        self.opened.append(path)
+        return True
+
+    def show_in_folder(self, path: Path) -> bool:
+        self.shown.append(path)
+        return True
+
+    def copy_paths(self, paths: list[Path]) -> None:
+        self.copied.append(list(paths))
+
+
+@pytest.fixture
+def library_photos(shape_library_48: list[ShapePhoto], tmp_path: Path) -> Path:
+    """A private copy of the 48-photo library (tests add broken files to theirs)."""
+    folder = tmp_path / "photos"
+    shutil.copytree(shape_library_48[0].path.parent, folder)
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
+    """Open the library in tmp_path/data (with ``folders`` added) and show the window."""
+    opened: list[Library] = []
+
+    def make(
+        folders: list[Path] = (),
+        *,
+        model: str = MODEL,
+        start: bool = True,
+        paused: bool = False,
+        settings: Settings | None = None,
+    ) -> MainWindow:
+        paths = app_paths(tmp_path / "data")
+        library = open_library(paths, model, "cpu")
+        opened.append(library)
+        for folder in folders:
+            library.catalog.add_folder(folder)
+        window = MainWindow(library, paths, settings or load_settings(paths.settings_path),
+                            system=FakeSystem())
+        qtbot.addWidget(window)
+        window.show()
+        if paused:
+            window.set_paused(True)
+        if start:
+            window.start()
+        return window
+
+    yield make
+    for library in opened:
+        library.close()
+
+
+def wait_indexed(qtbot, window: MainWindow, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(
+        lambda: window.indexing.last is not None
+        and window.indexing.last.phase == "done"
+        and not window.indexing.running,
+        timeout=timeout,
+    )
+
+
+def search(qtbot, window: MainWindow, text: str) -> None:
+    """Type ``text`` into the search field and wait for its results."""
+    field = window.search_bar.field
+    field.clear()
+    qtbot.keyClicks(field, text)
+    qtbot.waitUntil(
+        lambda: window.query.last is not None
+        and window.query.last.request.text == text
+        and not window.query.busy,
+        timeout=10_000,
+    )

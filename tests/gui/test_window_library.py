@@ -1,0 +1,149 @@
+"""The library side of the window: indexing in the background, pausing, quitting mid-run,
+failed files, the first-run and demo states, and errors."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+
+from conftest import search, wait_indexed
+from PySide6.QtCore import Qt
+
+from photofind.core import demo
+from photofind.core.settings import load_settings
+from photofind.gui import main_window
+
+
+def _pause_after_first_batch(window) -> None:
+    """Pause the index thread from inside it, right after its first batch: deterministic."""
+    thread = window.indexing._thread
+    assert thread is not None
+
+    def on_progress(progress):
+        if progress.phase == "indexing" and progress.done > 0:
+            thread.pause()
+            window.indexing._paused = True
+
+    thread.progressed.connect(on_progress, Qt.ConnectionType.DirectConnection)
+
+
+def test_pause_search_while_indexing_quit_and_resume(qtbot, make_window, library_photos):
+    window = make_window([library_photos], start=False)
+    window.indexing.start()
+    window.query.start()
+    _pause_after_first_batch(window)
+    qtbot.waitUntil(lambda: window.indexing.last is not None and window.indexing.last.done > 0,
+                    timeout=20_000)
+    qtbot.wait(300)
+    done = window.library.counts().photos
+    assert 0 < done < 48
+    qtbot.wait(300)
+    assert window.library.counts().photos == done  # paused: nothing more indexed
+    window.indexing.state_changed.emit()
+    assert "paused" in window.index_status.label.text().lower()
+    assert window.index_status.pause_button.text() == "Resume"
+
+    # searching works over what is indexed so far
+    search(qtbot, window, "a red circle")
+    assert window.model.rowCount() == done
+
+    # quitting mid-run stops the thread cleanly and keeps what was indexed
+    window.close()
+    assert not window.indexing.running
+    kept = window.library.counts().photos
+    assert kept >= done
+    window.library.close()
+
+    # the next launch goes on from there; Resume is the status bar's button
+    again = make_window([library_photos], paused=True)
+    qtbot.waitUntil(lambda: again.indexing.last is not None, timeout=10_000)
+    assert again.index_status.pause_button.text() == "Resume"
+    qtbot.mouseClick(again.index_status.pause_button, Qt.MouseButton.LeftButton)
+    assert not again.indexing.paused
+    wait_indexed(qtbot, again)
+    assert again.library.counts().photos == 48
+    assert again.indexing.last.indexed == 48 - kept
+    assert "48 photos indexed" in again.index_status.label.text()
+
+
+def test_failed_files_dialog_lists_the_broken_file(qtbot, make_window, library_photos):
+    (library_photos / "broken.jpg").write_bytes(b"\xff\xd8 this is not really a JPEG")
+    window = make_window([library_photos])
+    wait_indexed(qtbot, window)
+    button = window.index_status.failures_button
+    assert button.isVisible() and button.text().startswith("1 ")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = window.failures_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "broken.jpg"
+    assert "corrupt" in dialog.table.item(0, 1).text() or "image" in dialog.table.item(0, 1).text()
+    assert "broken.jpg" in dialog.text()
+
+
+def test_first_run_offers_demo_with_the_builtin_model(qtbot, make_window, monkeypatch):
+    window = make_window()
+    assert window.page_state == "no-model"
+    assert set(window.empty.buttons) == {"demo", "add-folder"}
+    assert "--model DIR" in window.empty.body.text()
+    monkeypatch.setattr(main_window, "create_demo_library",
+                        functools.partial(demo.create_demo_library, count=24))
+    qtbot.mouseClick(window.empty.buttons["demo"], Qt.MouseButton.LeftButton)
+    assert window.page_state == "making-demo"
+    wait_indexed(qtbot, window)
+    assert window.library.catalog.folders() == [demo.demo_folder(window.paths)]
+    assert window.library.counts().photos == 24
+    assert window.page_state == "idle"
+    assert "demo" not in window.empty.buttons  # already in the library
+    search(qtbot, window, "a red circle")
+    assert window.page_state == "results"
+
+
+def test_first_run_with_a_real_model_asks_for_a_folder(qtbot, make_window, tmp_path, tiny_bundle):
+    model = tmp_path / "my-model"
+    shutil.copytree(tiny_bundle.root, model)
+    window = make_window(model=str(model))
+    assert window.page_state == "no-folder"
+    assert list(window.empty.buttons) == ["add-folder"]
+    window.add_folder(tmp_path / "empty-folder")
+    assert window.page_state == "idle"
+
+
+def test_worker_exception_shows_report_and_app_survives(qtbot, make_window, library_photos):
+    window = make_window([library_photos])
+    wait_indexed(qtbot, window)
+    service = window.library.search
+    real = service.query_vector
+    failing = threading.Event()
+
+    def broken(text=None, images=()):
+        if not failing.is_set():
+            failing.set()
+            raise RuntimeError("boom in the search thread")
+        return real(text, images)
+
+    service.query_vector = broken
+    with qtbot.waitSignal(window.errors.shown, timeout=10_000):
+        window.search_bar.set_text("a red circle")
+        window.search_bar.submitted.emit()
+    dialog = window.errors.dialog
+    assert dialog.isVisible()
+    assert "RuntimeError: boom in the search thread" in dialog.text()
+    assert "Traceback" in dialog.text()
+    dialog.close()
+    search(qtbot, window, "a blue circle")  # the search thread lives on
+    assert window.model.rowCount() > 0
+
+
+def test_window_geometry_and_view_settings_are_remembered(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.resize(700, 500)
+    window.toolbar.zoom.setValue(224)
+    window.close()
+    saved = load_settings(window.paths.settings_path)
+    assert saved.window_geometry and saved.thumbnail_size == 224
+    window.library.close()
+    again = make_window(settings=saved)
+    assert (again.width(), again.height()) == (700, 500)
+    assert again.delegate.size == 224
