@@ -27,6 +27,7 @@ import os
 import struct
 import tempfile
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,13 +51,18 @@ class IndexParams:
     ef_search: int
 
 
-# Chosen with benchmarks/search.py on clustered synthetic 512-d CLIP-like vectors, 100k points,
-# 2 shared cores (recall@10 against exact search; latency = median single query):
-#   M=16, ef_construction=100: ef_search 64 -> recall 0.992 (image-like) / 0.985 (text-like), 0.50 ms
-#   (figures filled in from the benchmark run; see benchmarks/README.md)
-# M=16 with ef_search=64 is the cheapest setting that keeps recall@10 >= 0.98 for both kinds of
-# query; M=32 adds ~25% memory and build time for no recall gain at this ef, and M=8 needs a
-# larger ef_search (slower) to reach the same recall on the text-like queries.
+# Chosen with benchmarks/search.py (clustered CLIP-like 512-d vectors, 100k points, recall@10
+# against exact search, 300 image-like + 300 text-like queries, median single-query latency on
+# 2 shared cores; exact numpy search takes 8-24 ms there):
+#   M=16 ef_construction=400 ef_search=256: recall 1.000 image / 0.986 text, 0.52 ms, build 73 s
+#   M=16 ef_construction=200 ef_search=384: recall 1.000 / 0.980, 0.63 ms, build 52 s
+#   M=32 ef_construction=200 ef_search=384: recall 1.000 / 0.984, 0.68 ms, 6% larger file
+#   M=16 ef_construction=100: text recall stays below 0.95 up to ef_search=512; M=8 is worse.
+# Text queries decide it: they sit far from every photo (CLIP's modality gap), where HNSW's greedy
+# search strays most, and they are what photofind is for. A better graph (ef_construction=400)
+# is cheaper than searching a worse one harder, and the build cost is small beside CLIP encoding.
+# Recall falls as libraries grow: at 480k points text recall@10 is 0.85 at ef_search=256 and
+# 0.99 at 1024 (2.1 ms), so a very large library wants a larger ef_search.
 DEFAULT_PARAMS = IndexParams(M=16, ef_construction=400, ef_search=256)
 
 # hnswlib allocates its whole capacity up front; a small library should not pay for a big one.
@@ -80,7 +86,24 @@ _HEADER = struct.Struct("<QQQQQQiIQQQdQ")
 _FLOAT32_BYTES = 4
 _LABEL_BYTES = 8
 _META_FORMAT = 1
+# A save takes seconds even at 1M photos; a temporary file this old was left by a crash.
+STALE_TEMP_S = 3600
 _CRC_CHUNK_BYTES = 16 << 20
+
+
+def index_files(path: Path) -> tuple[Path, Path]:
+    """The files an index at ``path`` occupies (hnswlib's, then the meta file): to delete it."""
+    path = Path(path)
+    return path, path.with_name(path.name + ".meta.json")
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temporary files that a save interrupted by a crash left next to the index."""
+    for name in index_files(path):
+        for tmp in name.parent.glob(f".{name.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > STALE_TEMP_S:
+                    tmp.unlink()
 
 
 def _cpu_count() -> int:
@@ -165,7 +188,7 @@ class VectorIndex:
 
     @property
     def meta_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".meta.json")
+        return index_files(self.path)[1]
 
     @property
     def dirty(self) -> bool:
@@ -225,6 +248,7 @@ class VectorIndex:
 
     def _try_load(self) -> bool:
         """Load the file if it can be trusted; on any doubt log why and return False."""
+        _remove_stale_temps(self.path)
         if not self.path.exists():
             log.info("no search index at %s; building it", self.path)
             return False

@@ -3,6 +3,7 @@ saves, and searches running while another thread adds."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -186,6 +187,21 @@ def test_save_load_round_trip_and_no_temp_left(tmp_path):
     query = unit(rng, 1)[0]
     np.testing.assert_array_equal(
         again.search(query, 10)[0], brute_force(ids[10:], vectors[10:], query, 10)[0]
+    )
+
+
+def test_stale_temp_files_are_removed_on_load(tmp_path):
+    ids, vectors = saved(tmp_path, n=20)
+    old = tmp_path / ".index.hnsw.abc123.tmp"
+    fresh = tmp_path / ".index.hnsw.meta.json.def456.tmp"  # maybe another save in progress
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    os.utime(old, (0, 0))
+    assert rebuild_status(tmp_path, ids, vectors)[0] == "loaded"
+    assert not old.exists() and fresh.exists()
+    assert vector_index.index_files(tmp_path / "index.hnsw") == (
+        tmp_path / "index.hnsw",
+        tmp_path / "index.hnsw.meta.json",
     )
 
 
