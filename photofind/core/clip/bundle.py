@@ -1,17 +1,22 @@
 """A CLIP model on disk: a folder in the layout of the public Immich CLIP zoo.
 
 ```
-config.json                   open_clip config (embed_dim, vision_cfg, text_cfg.context_length)
+config.json                   open_clip config: embed_dim, vision_cfg, text_cfg
 visual/model.onnx             image tower
 visual/preprocess_cfg.json    size, mean, std, interpolation, resize_mode
 textual/model.onnx            text tower
-textual/tokenizer.json        HF tokenizers file
-textual/tokenizer_config.json pad_token, model_max_length (optional)
+textual/tokenizer.json        HF tokenizers file (CLIP BPE, SentencePiece, ...)
+textual/tokenizer_config.json pad_token (optional)
 ```
 
-Every model in that zoo loads unchanged, and so does the tiny model this project trains
-for its tests and demo. Loading only reads the small JSON files and checks that the ONNX
-files are there; the graphs are opened lazily by the encoder.
+The signatures in that zoo (OpenAI/LAION CLIP, SigLIP, XLM-RoBERTa, NLLB-CLIP, M-CLIP) load
+unchanged (tests/zoo_bundles.py rebuilds each in miniature), and so does the tiny model
+this project trains for its tests and demo. Loading only reads the small JSON files and
+checks that the ONNX files are there; the graphs are opened lazily by the encoder.
+
+The context length is ``text_cfg.context_length``, else 77, as open_clip and Immich take
+it (64 for SigLIP). tokenizer_config.json's ``model_max_length`` is not used: for XLM-R and
+NLLB it is the tokeniser's limit (512, 1024), not the length the graph was exported with.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from photofind.core.clip.preprocess import PreprocessConfig
+from photofind.core.clip.tokenizer import CLEAN_MODES
 from photofind.core.errors import ModelError
 
 BUILTIN_MODELS = ("tiny-shapes",)
@@ -59,6 +65,26 @@ class ModelBundle:
         return self.root / "textual" / "tokenizer_config.json"
 
     @property
+    def text_cfg(self) -> dict[str, Any]:
+        text_cfg = self.config.get("text_cfg")
+        return text_cfg if isinstance(text_cfg, dict) else {}
+
+    @property
+    def text_clean(self) -> str:
+        """open_clip's text cleaning for non-CLIP tokenisers: ``canonicalize`` for SigLIP,
+        else its default ``whitespace`` (CLIP BPE always cleans the ``lower`` way)."""
+        kwargs = self.text_cfg.get("tokenizer_kwargs")
+        clean = kwargs.get("clean") if isinstance(kwargs, dict) else None
+        return clean if isinstance(clean, str) else "whitespace"
+
+    @property
+    def is_nllb(self) -> bool:
+        """An NLLB-CLIP model, by its name or its text tower's (as Immich tells them)."""
+        names = [self.name, self.root.name, str(self.text_cfg.get("hf_model_name", ""))]
+        names.append(str(self.text_cfg.get("hf_tokenizer_name", "")))
+        return any("nllb" in name.lower() for name in names)
+
+    @property
     def model_id(self) -> str:
         """Identifies the embedding space: vectors with different ids are never compared."""
         return self.name
@@ -82,22 +108,33 @@ class ModelBundle:
             raise ModelError(
                 f"{cfg_path} is not a valid preprocessing config ({exc}); install the model again."
             ) from exc
-        tok_cfg_path = root / "textual" / "tokenizer_config.json"
-        tok_cfg = _read_json(tok_cfg_path) if tok_cfg_path.exists() else {}
         text_cfg = config.get("text_cfg") or {}
-        context_length = int(
-            text_cfg.get("context_length")
-            or tok_cfg.get("model_max_length")
-            or DEFAULT_CONTEXT_LENGTH
-        )
+        if not isinstance(text_cfg, dict):
+            raise ModelError(
+                f"{root / 'config.json'} has a 'text_cfg' that is not an object; the model is "
+                "damaged, install it again."
+            )
+        context_length = text_cfg.get("context_length", DEFAULT_CONTEXT_LENGTH)
+        if isinstance(context_length, bool) or not isinstance(context_length, int):
+            context_length = 0
+        if not 2 <= context_length <= 512:
+            raise ModelError(
+                f"{root / 'config.json'} has text_cfg.context_length "
+                f"{text_cfg.get('context_length')!r}; it must be a whole number from 2 to 512."
+            )
         bundle = cls(
             root=root,
             name=name or root.name,
             embed_dim=embed_dim,
-            context_length=min(context_length, 512),
+            context_length=context_length,
             preprocess=preprocess,
             config=config,
         )
+        if bundle.text_clean not in CLEAN_MODES:
+            raise ModelError(
+                f"{root / 'config.json'} asks for text cleaning {bundle.text_clean!r}; "
+                f"photofind knows {', '.join(CLEAN_MODES)}."
+            )
         for required in (bundle.visual_model, bundle.textual_model, bundle.tokenizer_json):
             _require_file(required)
         return bundle
@@ -119,7 +156,9 @@ def _read_json(path: Path) -> dict[str, Any]:
             f"The model file {path} is not valid JSON ({exc}); install the model again."
         ) from exc
     if not isinstance(data, dict):
-        raise ModelError(f"The model file {path} does not hold a JSON object; install the model again.")
+        raise ModelError(
+            f"The model file {path} does not hold a JSON object; install the model again."
+        )
     return data
 
 

@@ -3,7 +3,14 @@
 Sessions are created lazily: a text-only search never loads the image tower. Input and
 output names, dtypes and fixed axes are read from the graphs, so every zoo export works:
 ``image``/``text`` or ``input_ids`` (+ ``attention_mask``) in, ``embedding`` or
-``image_embedding``/``text_embedding`` out, a fixed batch of 1 or a fixed length of 77.
+``image_embedding``/``text_embedding`` out, a fixed batch of 1 or a fixed length of 77 or
+64. A graph that wants anything else (``token_type_ids``, two images) is refused with a
+ModelError that names the file and its inputs, before anything runs.
+
+Text rows are as long as the bundle's context length, padded with its pad token. They are
+cut to the longest real row of a batch only where that cannot change the vector (see
+:meth:`ClipEncoder.padding_is_inert`). NLLB-CLIP queries get their language token first
+(:mod:`photofind.core.clip.language`).
 """
 
 from __future__ import annotations
@@ -15,17 +22,20 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from photofind.core.clip.bundle import ModelBundle
+from photofind.core.clip.language import flores_code, query_language
 from photofind.core.clip.preprocess import Preprocessor
-from photofind.core.clip.tokenizer import ClipTokenizer
+from photofind.core.clip.tokenizer import ClipTokenizer, HfTokenizer, load_tokenizer
 from photofind.core.errors import ModelError
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 _OUTPUT_NAMES = ("embedding", "image_embedding", "text_embedding", "embeddings")
+_MASK_INPUT = "attention_mask"
 
 
 class ProviderWarning(UserWarning):
@@ -67,19 +77,45 @@ class _Graph:
     fixed_batch: int | None
     fixed_length: int | None
     mask_name: str | None
+    mask_dtype: np.dtype | None
     output_name: str
 
 
-def _dtype(onnx_type: str) -> np.dtype:
-    table = {
-        "tensor(float)": np.float32,
-        "tensor(float16)": np.float16,
-        "tensor(int64)": np.int64,
-        "tensor(int32)": np.int32,
-    }
-    if onnx_type not in table:
-        raise ModelError(f"The model expects inputs of type {onnx_type}, which photofind cannot feed.")
-    return np.dtype(table[onnx_type])
+_FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
+_INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
+
+
+def _describe(inputs: Sequence[Any]) -> str:
+    return ", ".join(f"{i.name} {i.type} {list(i.shape)}" for i in inputs)
+
+
+def _choose_inputs(path: Path, kind: str, inputs: Sequence[Any]) -> tuple[Any, Any | None]:
+    """The graph's main input and (text only) its attention mask; ModelError for anything
+    photofind cannot feed, naming the file and every input the graph takes."""
+    by_name = {i.name: i for i in inputs}
+    main, mask = None, None
+    if kind == "visual":
+        if len(inputs) == 1 and inputs[0].type in _FLOAT_TYPES and len(inputs[0].shape) == 4:
+            main = inputs[0]
+        wanted = "one float image tensor (batch, 3, size, size)"
+    else:
+        # Token ids under any name (zoo exports say text or input_ids), plus a mask.
+        mask = by_name.get(_MASK_INPUT)
+        ids = [i for i in inputs if i.name != _MASK_INPUT]
+        if (
+            len(ids) == 1
+            and ids[0].type in _INT_TYPES
+            and len(ids[0].shape) == 2
+            and (mask is None or (mask.type in _INT_TYPES and len(mask.shape) == 2))
+        ):
+            main = ids[0]
+        wanted = "integer token ids (text or input_ids) and optionally an attention_mask"
+    if main is None:
+        raise ModelError(
+            f"The model file {path} takes inputs photofind cannot feed ({_describe(inputs)}); "
+            f"it feeds {wanted}. Use a model exported in the Immich CLIP layout."
+        )
+    return main, mask
 
 
 def _fixed(dim: object) -> int | None:
@@ -102,7 +138,15 @@ class ClipEncoder:
         *,
         threads: int | None = None,
         int8: bool = False,
+        language: str | None = None,
     ) -> None:
+        """``language``: for NLLB-CLIP models, the language of every query, as a FLORES-200
+        code (``deu_Latn``) or a locale (``de``); None reads it off each query's script.
+        Other models ignore it."""
+        try:
+            self.language = flores_code(language) if language is not None else None
+        except ValueError as exc:
+            raise ModelError(str(exc)) from None
         self.bundle = bundle
         self.requested_provider = provider
         self._provider = resolve_provider(provider)
@@ -111,7 +155,7 @@ class ClipEncoder:
         self._lock = threading.Lock()
         self._visual: _Graph | None = None
         self._textual: _Graph | None = None
-        self._tokenizer: ClipTokenizer | None = None
+        self._tokenizer: ClipTokenizer | HfTokenizer | None = None
         self.preprocessor = Preprocessor(bundle.preprocess)
 
     @property
@@ -128,15 +172,57 @@ class ClipEncoder:
         return self.bundle.model_id + ("+int8" if self._int8 else "")
 
     @property
-    def tokenizer(self) -> ClipTokenizer:
+    def tokenizer(self) -> ClipTokenizer | HfTokenizer:
         with self._lock:
             if self._tokenizer is None:
-                self._tokenizer = ClipTokenizer.from_files(
+                self._tokenizer = load_tokenizer(
                     self.bundle.tokenizer_json,
                     self.bundle.tokenizer_config if self.bundle.tokenizer_config.exists() else None,
                     context_length=self.bundle.context_length,
+                    clean=self.bundle.text_clean,
+                    nllb=self.bundle.is_nllb,
                 )
             return self._tokenizer
+
+    def tokenize(
+        self, texts: Sequence[str], *, language: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids (n, context_length), lengths (n,)); NLLB rows start with their language token
+        (``language`` for this call, else the encoder's, else detected per text)."""
+        tokenizer = self.tokenizer
+        if isinstance(tokenizer, HfTokenizer) and tokenizer.has_languages:
+            try:
+                fixed = flores_code(language) if language is not None else self.language
+            except ValueError as exc:
+                raise ModelError(str(exc)) from None
+            codes = [query_language(t, tokenizer.language_ids, fixed) for t in texts]
+            return tokenizer.encode(texts, languages=codes)
+        return tokenizer.encode(texts)
+
+    def padding_is_inert(self) -> bool:
+        """Whether the text tower gives the same vector for a row cut after its last real
+        token as for the full padded row; only then may a batch be trimmed. True when
+
+        * the graph takes an ``attention_mask``: padding is masked out of attention and of
+          the pooling (M-CLIP's masked mean, XLM-R), or
+        * it is open_clip's CLIP text tower: causal attention pooled at the end-of-text
+          token, so no position after it reaches the output (CLIP BPE tokenizer, no
+          ``no_causal_mask``, ``pool_type`` argmax, not a Hugging Face tower).
+
+        Everything else runs on the full context length it was trained on: SigLIP
+        (bidirectional, pooled at the last position, which must be the pad token), NLLB and
+        other HF towers that build their mask from the pad id inside the graph, unknown
+        exports.
+        """
+        if self._graph("textual").mask_name is not None:
+            return True
+        text_cfg = self.bundle.text_cfg
+        return (
+            isinstance(self.tokenizer, ClipTokenizer)
+            and not text_cfg.get("no_causal_mask", False)
+            and text_cfg.get("pool_type", "argmax") == "argmax"
+            and "hf_model_name" not in text_cfg
+        )
 
     # -- sessions -------------------------------------------------------------------------
 
@@ -172,23 +258,19 @@ class ClipEncoder:
                     stacklevel=4,
                 )
             self._provider = "cpu"
-        inputs = session.get_inputs()
-        main = inputs[0]
-        mask = None
-        if kind == "textual":
-            by_name = {i.name: i for i in inputs}
-            main = by_name.get("text") or by_name.get("input_ids") or inputs[0]
-            mask = "attention_mask" if "attention_mask" in by_name else None
+        main, mask = _choose_inputs(path, kind, session.get_inputs())
+        types = {**_FLOAT_TYPES, **_INT_TYPES}
         outputs = [o.name for o in session.get_outputs()]
         output = next((n for n in _OUTPUT_NAMES if n in outputs), outputs[0])
         shape = list(main.shape)
         return _Graph(
             session=session,
             input_name=main.name,
-            input_dtype=_dtype(main.type),
-            fixed_batch=_fixed(shape[0]) if shape else None,
-            fixed_length=_fixed(shape[1]) if kind == "textual" and len(shape) > 1 else None,
-            mask_name=mask,
+            input_dtype=np.dtype(types[main.type]),
+            fixed_batch=_fixed(shape[0]),
+            fixed_length=_fixed(shape[1]) if kind == "textual" else None,
+            mask_name=mask.name if mask is not None else None,
+            mask_dtype=np.dtype(types[mask.type]) if mask is not None else None,
             output_name=output,
         )
 
@@ -217,7 +299,13 @@ class ClipEncoder:
         parts = []
         for start in range(0, n, step):
             chunk = {k: v[start : start + step] for k, v in feeds.items()}
-            parts.append(graph.session.run([graph.output_name], chunk)[0])
+            rows = min(step, n - start)
+            if rows < step:  # a fixed batch larger than what is left: repeat the last row
+                chunk = {
+                    k: np.concatenate([v, np.repeat(v[-1:], step - rows, 0)])
+                    for k, v in chunk.items()
+                }
+            parts.append(graph.session.run([graph.output_name], chunk)[0][:rows])
         out = np.concatenate(parts, axis=0) if parts else np.zeros((0, self.embed_dim))
         return _l2_normalise(out)
 
@@ -236,35 +324,45 @@ class ClipEncoder:
         return self.encode_image_batch(np.stack([self.preprocessor.load(s) for s in sources]))
 
     def encode_token_ids(self, ids: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
-        """Run exactly these token ids ((n, L)) through the text tower."""
+        """Run these token ids ((n, L)) through the text tower. ``lengths`` counts the real
+        tokens of each row (the attention mask); a graph with a fixed length gets the rows
+        padded to it with the pad id."""
         graph = self._graph("textual")
         ids = np.asarray(ids)
-        if graph.fixed_length is not None and ids.shape[1] != graph.fixed_length:
-            pad = self.tokenizer.pad_id
-            fitted = np.full((ids.shape[0], graph.fixed_length), pad, dtype=ids.dtype)
-            width = min(graph.fixed_length, ids.shape[1])
+        if lengths is None:
+            lengths = np.full(ids.shape[0], ids.shape[1])
+        lengths = np.asarray(lengths)
+        fixed = graph.fixed_length
+        if fixed is not None and ids.shape[1] != fixed:
+            if len(lengths) and int(lengths.max()) > fixed:
+                raise ModelError(
+                    f"The text model {self.bundle.textual_model} takes {fixed} tokens but the "
+                    f"tokenizer made {int(lengths.max())}; set text_cfg.context_length to "
+                    f"{fixed} in {self.bundle.root / 'config.json'}."
+                )
+            fitted = np.full((ids.shape[0], fixed), self.tokenizer.pad_id, dtype=ids.dtype)
+            width = min(fixed, ids.shape[1])
             fitted[:, :width] = ids[:, :width]
             ids = fitted
         feeds = {graph.input_name: ids.astype(graph.input_dtype)}
         if graph.mask_name:
-            if lengths is None:
-                lengths = np.full(ids.shape[0], ids.shape[1])
             positions = np.arange(ids.shape[1])[None, :]
-            feeds[graph.mask_name] = (positions < np.asarray(lengths)[:, None]).astype(
-                graph.input_dtype
-            )
+            feeds[graph.mask_name] = (positions < lengths[:, None]).astype(graph.mask_dtype)
         return self._run(graph, feeds)
 
-    def encode_texts(self, texts: Sequence[str], *, trim: bool = True) -> np.ndarray:
-        """Tokenise and encode. With a dynamic sequence axis the graph runs on the real token
-        count (CLIP's causal mask and end-of-text pooling make that exact, and 4x faster)."""
+    def encode_texts(
+        self, texts: Sequence[str], *, trim: bool = True, language: str | None = None
+    ) -> np.ndarray:
+        """Tokenise and encode. Where padding cannot change the vector
+        (:meth:`padding_is_inert`) and the graph's sequence axis is dynamic, the batch runs
+        on its longest real row instead of the whole context (about 4x faster for CLIP)."""
         if not texts:
             return np.zeros((0, self.embed_dim), dtype=np.float32)
-        ids, lengths = self.tokenizer.encode(list(texts))
+        ids, lengths = self.tokenize(list(texts), language=language)
         graph = self._graph("textual")
-        if trim and graph.fixed_length is None:
+        if trim and graph.fixed_length is None and self.padding_is_inert():
             ids = ids[:, : int(lengths.max())]
         return self.encode_token_ids(ids, lengths)
 
-    def encode_text(self, text: str) -> np.ndarray:
-        return self.encode_texts([text])[0]
+    def encode_text(self, text: str, *, language: str | None = None) -> np.ndarray:
+        return self.encode_texts([text], language=language)[0]
