@@ -309,10 +309,12 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_continues(tmp_path):
         stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
     finally:
         proc.kill()
-    first = summary_counts(stdout)
-    if proc.returncode == 0:  # it finished before the signal arrived: nothing to check
-        assert first["new"] == 60
+    if "Stopped;" not in stderr:
+        # It finished before the signal arrived (a fast machine): the signal may then land
+        # while the interpreter exits, which is not the path under test.
+        assert summary_counts(stdout)["new"] == 60
         return
+    first = summary_counts(stdout)
     assert proc.returncode == 130, stderr
     assert "Stopped; run 'photofind index' again to continue." in stderr
     assert "Traceback" not in stderr

@@ -124,9 +124,14 @@ def test_pasted_image_becomes_a_chip(qtbot, make_window, library_photos):
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
     QGuiApplication.clipboard().setMimeData(mime)
     window.search_bar.field.setFocus()
-    qtbot.keyClick(window.search_bar.field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    assert [c.image.source for c in window.search_bar.chips()] == [photo]
-    assert window.search_bar.text() == ""
+    try:
+        qtbot.keyClick(window.search_bar.field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert [c.image.source for c in window.search_bar.chips()] == [photo]
+        assert window.search_bar.text() == ""
+    finally:
+        # The clipboard owns the mime data: empty it while the app is alive, or both Qt and
+        # Python free it at interpreter exit (a segfault after the last test).
+        QGuiApplication.clipboard().clear()
 
 
 def test_stale_results_never_replace_newer_ones(qtbot, make_window):
