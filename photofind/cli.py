@@ -8,6 +8,14 @@
       search TEXT [-k N] [--json]
       similar IMAGE [-k N] [--json]
       status [--json]
+      model list [--json]       the recommended and installed models; * marks the active one
+      model install NAME [--int8]   download a model (HF_ENDPOINT or huggingface.co)
+      model use NAME            make NAME the model that index/search/similar use
+      model import DIR [--name NAME] [--int8]   install a model folder (models/export.py)
+      model remove NAME         delete a model, its vectors and its search index
+
+Without --model, a command uses $PHOTOFIND_MODEL, else the model chosen with 'model use',
+else tiny-shapes.
 
 Exit codes: 0 success (also when some photos could not be read), 1 an error a user can act
 on (its sentence is printed as ``photofind: ...``), 2 a usage error, 130 stopped by Ctrl+C.
@@ -45,10 +53,26 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from photofind import __version__
-from photofind.core.config import PROVIDERS, AppPaths, app_paths, default_model, default_provider
+from photofind.core.config import (
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    PROVIDERS,
+    AppPaths,
+    app_paths,
+    default_provider,
+)
 from photofind.core.errors import ImageError, PhotofindError
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library, open_library
+from photofind.core.models import (
+    active_model,
+    chosen_model,
+    list_models,
+    load_registry,
+    remove_model,
+    set_active_model,
+)
+from photofind.core.models.install import InstallProgress, import_model, install_model
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_K = 20
@@ -60,6 +84,9 @@ LOG_FILE_MAX_BYTES = 1 << 20  # past this the error log starts afresh rather tha
 EMPTY_LIBRARY = "No photos are indexed yet; run 'photofind index FOLDER' first."
 NO_FOLDERS = "There are no library folders yet; add one with 'photofind index FOLDER'."
 STOPPED = "Stopped; run 'photofind index' again to continue."
+STOP_INDEXING = "photofind: stopping after the current batch (press Ctrl+C again to quit now)…"
+STOP_DOWNLOAD = "photofind: stopping the download (press Ctrl+C again to quit now)…"
+MB = 1_000_000
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: newlines, terminal escapes
 
@@ -215,8 +242,11 @@ def cmd_install_desktop(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 @contextlib.contextmanager
-def _ctrl_c_sets(cancel: threading.Event, notify: Callable[[str], None]) -> Iterator[None]:
-    """While inside, the first Ctrl+C asks the indexer to stop cleanly; a second one quits."""
+def _ctrl_c_sets(
+    cancel: threading.Event, notify: Callable[[str], None], message: str = STOP_INDEXING
+) -> Iterator[None]:
+    """While inside, the first Ctrl+C asks the work (indexing, a download) to stop cleanly by
+    setting ``cancel`` and says ``message``; a second one quits."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -225,7 +255,7 @@ def _ctrl_c_sets(cancel: threading.Event, notify: Callable[[str], None]) -> Iter
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        notify("photofind: stopping after the current batch (press Ctrl+C again to quit now)…")
+        notify(message)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -359,6 +389,209 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
+# -- models ------------------------------------------------------------------------------
+
+INSTALL_STEPS = {
+    "connecting": "Asking the model server for {name}…",
+    "verifying": "Checking the downloaded files…",
+    "testing": "Testing the model…",
+    "quantizing": "Making the int8 image encoder and comparing it with the original…",
+    "installing": "Installing…",
+}
+
+
+def _size(n_bytes: int | None) -> str:
+    if n_bytes is None:
+        return "-"
+    mb = n_bytes / MB
+    return f"{mb:.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+
+
+class TransferView(ProgressView):
+    """Draws an install's progress: the bytes as a bar (or a line every few seconds without a
+    terminal), and each other step once."""
+
+    def __init__(self, stream=None) -> None:
+        super().__init__(stream)
+        self._phase: str | None = None
+        self._shown = ""
+
+    def transfer(self, p: InstallProgress) -> None:
+        if p.phase in ("downloading", "copying"):
+            now = time.monotonic()
+            every = TTY_REDRAW_EVERY_S if self.tty else PLAIN_PROGRESS_EVERY_S
+            complete = bool(p.total_bytes) and p.done_bytes >= p.total_bytes
+            if p.phase != self._phase or now - self._last_draw >= every or complete:
+                self._show_once(self._describe_transfer(p))
+                self._last_draw = now
+        elif p.phase in INSTALL_STEPS and p.phase != self._phase:
+            self._show_once(INSTALL_STEPS[p.phase].format(name=p.name))
+        self._phase = p.phase
+
+    def _show_once(self, text: str) -> None:
+        if text != self._shown:
+            self._show(text)
+            self._shown = text
+
+    def _describe_transfer(self, p: InstallProgress) -> str:
+        verb = "Downloading" if p.phase == "downloading" else "Copying"
+        done, total = _size(p.done_bytes).removesuffix(" MB"), _size(p.total_bytes)
+        percent = 100 * p.done_bytes // p.total_bytes if p.total_bytes else 0
+        parts = [f"{verb} {p.name}: {done}/{total} ({percent}%)"]
+        if self.tty and p.total_bytes:
+            filled = BAR_WIDTH * min(p.done_bytes, p.total_bytes) // p.total_bytes
+            parts[0] = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] " + parts[0]
+        if p.bytes_per_s > 0:
+            parts.append(f"{p.bytes_per_s / MB:.1f} MB/s")
+        if p.eta_s is not None:
+            parts.append(f"about {_duration(p.eta_s)} left")
+        return ", ".join(parts)
+
+
+def _quiet_hub_logs() -> None:
+    """huggingface_hub prints its retries and warnings itself; photofind says what matters."""
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+
+
+def _run_install(steps: Iterator[InstallProgress], cancel: threading.Event) -> InstallProgress:
+    _quiet_hub_logs()
+    view = TransferView()
+    last = InstallProgress("cancelled", "")
+    try:
+        with _ctrl_c_sets(cancel, view.note, STOP_DOWNLOAD):
+            for last in steps:
+                view.transfer(last)
+    finally:
+        view.finish()
+    return last
+
+
+def _report_install(last: InstallProgress, paths: AppPaths) -> int:
+    if last.phase == "cancelled" or last.result is None:
+        err("Stopped; nothing was installed.")
+        return EXIT_INTERRUPTED
+    r = last.result
+    if r.already_installed:
+        out(f"{r.name} is already installed ({_size(r.size_bytes)}) in {one_line(r.path)}.")
+    else:
+        out(f"Installed {r.name} ({_size(r.size_bytes)}) in {one_line(r.path)}.")
+    if r.int8 is not None and r.int8.kept:
+        out(
+            f"Its image encoder runs in int8 (agreement with the original: cosine "
+            f"{r.int8.cosine:.4f})."
+        )
+    elif r.int8 is not None:
+        out(
+            f"The int8 image encoder was not kept: it agrees with the original only to cosine "
+            f"{r.int8.cosine:.4f} ({r.int8.threshold} needed), so {r.name} runs in full precision."
+        )
+    elif r.int8_active:
+        out("Its image encoder runs in int8.")
+    if active_model(paths) != r.name:
+        out(f"Use it with 'photofind model use {r.name}'.")
+    return EXIT_OK
+
+
+def cmd_model_install(args: argparse.Namespace, paths: AppPaths) -> int:
+    cancel = threading.Event()
+    steps = install_model(paths, args.name, int8=args.int8, cancel=cancel)
+    return _report_install(_run_install(steps, cancel), paths)
+
+
+def cmd_model_import(args: argparse.Namespace, paths: AppPaths) -> int:
+    cancel = threading.Event()
+    steps = import_model(paths, args.folder, name=args.name, int8=args.int8, cancel=cancel)
+    return _report_install(_run_install(steps, cancel), paths)
+
+
+def cmd_model_use(args: argparse.Namespace, paths: AppPaths) -> int:
+    previous = chosen_model(paths)
+    set_active_model(paths, args.name)
+    overriding = os.environ.get(MODEL_ENV)
+    if overriding and overriding != args.name:
+        err(
+            f"photofind: {MODEL_ENV}={one_line(overriding)} is set and comes first; unset it "
+            f"to use {args.name}."
+        )
+    if previous == args.name:
+        out(f"{args.name} is already the active model.")
+        return EXIT_OK
+    out(f"{args.name} is now the active model; run 'photofind index' to index your photos with it.")
+    if previous != DEFAULT_MODEL:
+        out(f"The vectors of {previous} are kept until 'photofind model remove {previous}'.")
+    return EXIT_OK
+
+
+def cmd_model_remove(args: argparse.Namespace, paths: AppPaths) -> int:
+    removed = remove_model(paths, args.name)
+    out(
+        f"Removed {removed.name}: {_size(removed.freed_bytes)} freed, "
+        f"{_plural(removed.vectors, 'photo vector')} deleted."
+    )
+    return EXIT_OK
+
+
+def cmd_model_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    registry = load_registry()
+    rows = list_models(paths, registry)
+    active = active_model(paths)
+    if args.json:
+        models = [
+            {
+                "name": r.name,
+                "installed": r.installed,
+                "builtin": r.builtin,
+                "active": r.active,
+                "int8": r.int8,
+                "size_bytes": r.size_bytes,
+                "approx_download_mb": r.entry.approx_download_mb if r.entry else None,
+                "repo": r.entry.repo if r.entry else None,
+                "embed_dim": r.entry.embed_dim if r.entry else None,
+                "languages": list(r.languages) if r.languages else None,
+                "license": r.entry.license if r.entry else None,
+                "recall": r.recall,
+                "recommended": r.recommended,
+                "recommended_multilingual": r.recommended_multilingual,
+                "problem": r.problem,
+            }
+            for r in rows
+        ]
+        out(json.dumps({"active": active, "models": models}))
+        return EXIT_OK
+    width = max(len(r.name) for r in rows)
+    out(f"  {'NAME':<{width}}  {'INSTALLED':<15}  {'SIZE':>9}  {'LANGUAGES':<12}  {'RECALL':>6}")
+    for r in rows:
+        if r.builtin:
+            state = "built in"
+        elif r.installed:
+            state = "damaged" if r.problem else ("yes, int8" if r.int8 else "yes")
+        else:
+            state = "no"
+        if r.installed:
+            size = _size(r.size_bytes)
+        else:
+            size = f"~{r.entry.approx_download_mb:,} MB" if r.entry else "-"
+        languages = ", ".join(r.languages) if r.languages else "-"
+        recall = f"{r.recall:.1f}%" if r.recall is not None else "-"
+        notes = []
+        if r.recommended:
+            notes.append("recommended")
+        if r.recommended_multilingual:
+            notes.append("recommended for other languages")
+        if r.installed and r.entry is None and not r.builtin:
+            notes.append("imported")
+        mark = "*" if r.active else " "
+        line = f"{mark} {r.name:<{width}}  {state:<15}  {size:>9}  {languages:<12}  {recall:>6}"
+        out((line + ("  " + "; ".join(notes) if notes else "")).rstrip())
+    if not any(r.active for r in rows):
+        out(f"Active model: {one_line(active)}")
+    out("* the active model. Recall: " + registry.recall_source)
+    for r in rows:
+        if r.problem:
+            err(f"photofind: {r.name}: {one_line(r.problem)}")
+    return EXIT_OK
+
+
 # -- the command line --------------------------------------------------------------------
 
 
@@ -388,9 +621,10 @@ def _add_global_options(parser: argparse.ArgumentParser, *, with_defaults: bool)
     )
     parser.add_argument(
         "--model",
-        default=default(default_model()),
+        default=default(None),
         metavar="NAME_OR_DIR",
-        help="a model name or a model folder" + shown,
+        help=f"a model name or a model folder (default: ${MODEL_ENV}, else the one chosen with "
+        f"'photofind model use', else {DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--provider",
@@ -398,6 +632,45 @@ def _add_global_options(parser: argparse.ArgumentParser, *, with_defaults: bool)
         choices=PROVIDERS,
         help="run the model on the CPU or a CUDA GPU" + shown,
     )
+
+
+def _add_model_commands(commands) -> None:
+    """``photofind model ACTION``: list, install, use, import, remove."""
+    group_help = "list, install, choose and remove models"
+    model = commands.add_parser("model", help=group_help, description=group_help)
+    _add_global_options(model, with_defaults=False)
+    actions = model.add_subparsers(dest="model_action", metavar="ACTION", required=True)
+
+    def action(name: str, handler, help: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help, description=help)
+        _add_global_options(sub, with_defaults=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    listing = action("list", cmd_model_list, "the recommended and the installed models")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    install = action(
+        "install", cmd_model_install, "download a model from the model server and install it"
+    )
+    install.add_argument(
+        "name",
+        metavar="NAME",
+        help="a name from 'photofind model list', or a repository owner/name",
+    )
+    use = action("use", cmd_model_use, "make a model the one that index, search and similar use")
+    use.add_argument("name", metavar="NAME")
+    imported = action("import", cmd_model_import, "install a model folder in the Immich layout")
+    imported.add_argument("folder", metavar="DIR")
+    imported.add_argument("--name", help="install it under this name (default: the folder's name)")
+    for sub in (install, imported):
+        sub.add_argument(
+            "--int8",
+            action="store_true",
+            help="also make an int8 image encoder (faster on a CPU); kept only if it agrees "
+            "with the original",
+        )
+    remove = action("remove", cmd_model_remove, "delete a model, its vectors and its search index")
+    remove.add_argument("name", metavar="NAME")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -441,6 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print the results as JSON")
     status = command("status", cmd_status, "show what is indexed, where, and with which model")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+    _add_model_commands(commands)
     parser.set_defaults(handler=cmd_gui)
     return parser
 
@@ -473,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             args = build_parser().parse_args(argv)
             paths = app_paths(args.data_dir)
+            if args.model is None:
+                args.model = active_model(paths)
             return args.handler(args, paths)
         except SystemExit as exc:  # argparse has printed the usage message or the help
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE

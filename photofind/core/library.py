@@ -13,9 +13,10 @@ import numpy as np
 
 from photofind.core.catalog import Catalog, Counts
 from photofind.core.clip.bundle import find_model
-from photofind.core.clip.encoder import ClipEncoder
+from photofind.core.clip.encoder import ClipEncoder, resolve_provider
 from photofind.core.config import AppPaths
 from photofind.core.indexer import Indexer
+from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
 from photofind.core.vector_index import VectorIndex
 
@@ -63,7 +64,9 @@ def open_library(paths: AppPaths, model: str, provider: str = "auto") -> Library
     bundle = find_model(model, paths.models_dir)
     catalog = Catalog(paths.catalog_path)
     try:
-        encoder = ClipEncoder(bundle, provider)
+        resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
+        # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
+        encoder = ClipEncoder(bundle, resolved, int8=resolved == "cpu" and uses_int8(bundle))
         index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
         status = index.load_or_rebuild(
             catalog.embedding_ids(encoder.model_id),
