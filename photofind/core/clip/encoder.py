@@ -233,6 +233,10 @@ class ClipEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self._threads or (os.cpu_count() or 1)
         options.log_severity_level = 3
+        if kind == "visual":
+            # The image tower runs beside the decoding threads; spinning worker threads
+            # would steal their cores (measured: indexing 47% -> 53% of model-alone speed).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = [CPU]
         if self._provider == "cuda":
             providers = [CUDA, CPU]
