@@ -296,6 +296,13 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
         )
         if failed_now:
             _list_failures(failed_now, err, "in this run")
+        if library.switching and library.after_index_run():
+            out(f"Searches now use {one_line(library.model_name)}.")
+        elif library.switching:
+            err(
+                f"photofind: searches keep using {one_line(library.search_model_name)} until "
+                f"{one_line(library.model_name)} has indexed every photo."
+            )
         if last.phase == "cancelled":
             err(STOPPED)
             return EXIT_INTERRUPTED
@@ -363,6 +370,7 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
             "failed": counts.failed,
             "pending": counts.pending,
             "model": library.model_name,
+            "search_model": library.search_model_name,
             "provider": library.encoder.provider,
             "data_dir": os.fsdecode(paths.data_dir),
             "index_file": os.fsdecode(library.index.path),
@@ -373,6 +381,11 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
         return EXIT_OK
     out(f"Data folder:  {one_line(info['data_dir'])}")
     out(f"Model:        {one_line(info['model'])} ({info['provider']})")
+    if library.switching:
+        out(
+            f"Searches:     answered by {one_line(info['search_model'])} until "
+            f"{one_line(info['model'])} has indexed every photo ({counts.pending} to go)"
+        )
     out(f"Search index: {one_line(info['index_file'])}")
     out(
         f"Photos:       {counts.photos} indexed, {counts.failed} unreadable, {counts.pending} pending"

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from photofind.core.catalog import Catalog, Counts
-from photofind.core.clip.bundle import find_model
+from photofind.core.clip.bundle import ModelBundle, find_model
 from photofind.core.clip.encoder import ClipEncoder, resolve_provider
 from photofind.core.config import AppPaths
+from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
@@ -23,16 +24,31 @@ from photofind.core.vector_index import VectorIndex
 
 @dataclass
 class Library:
+    """The catalog with one model being indexed (``encoder``/``index``) and one answering
+    searches (``search``). They are the same model, except while the library switches to a
+    newly chosen model: then the previous one, complete, keeps answering until the new one
+    has embedded every photo (see :meth:`after_index_run`)."""
+
     paths: AppPaths
     catalog: Catalog
     encoder: ClipEncoder
     index: VectorIndex
     search: SearchService
     index_status: str  # how the vector index came up: "loaded", "patched" or "rebuilt"
+    _previous: tuple[ClipEncoder, VectorIndex] | None = None
 
     @property
     def model_name(self) -> str:
         return self.encoder.bundle.name
+
+    @property
+    def search_model_name(self) -> str:
+        """The model answering searches: the previous one until a switch completes."""
+        return self.search.encoder.bundle.name
+
+    @property
+    def switching(self) -> bool:
+        return self._previous is not None
 
     def indexer(self, **options) -> Indexer:
         return Indexer(self.encoder, self.catalog, self.index, **options)
@@ -40,8 +56,23 @@ class Library:
     def counts(self) -> Counts:
         return self.catalog.counts(self.encoder.model_id)
 
+    def after_index_run(self) -> bool:
+        """Call when an index run ends: once the model being indexed has embedded every
+        photo it becomes the one that answers searches. True when searches switched now."""
+        if self.counts().pending:
+            return False
+        self.catalog.set_meta(SERVING_KEY, self.encoder.bundle.name)
+        if self._previous is None:
+            return False
+        self._previous[1].save()
+        self._previous = None
+        self.search = SearchService(self.encoder, self.catalog, self.index)
+        return True
+
     def close(self) -> None:
         self.index.save()
+        if self._previous is not None:
+            self._previous[1].save()
         self.catalog.close()
 
 
@@ -56,6 +87,38 @@ def _stored_vectors(catalog: Catalog, model_id: str, dim: int) -> tuple[np.ndarr
     return ids, vectors.reshape(len(ids), dim)
 
 
+SERVING_KEY = "serving_model"  # catalog meta: the last model that embedded every photo
+
+
+def _open_model(
+    paths: AppPaths, catalog: Catalog, bundle: ModelBundle, provider: str
+) -> tuple[ClipEncoder, VectorIndex, str]:
+    # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
+    encoder = ClipEncoder(bundle, provider, int8=provider == "cpu" and uses_int8(bundle))
+    index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
+    status = index.load_or_rebuild(
+        catalog.embedding_ids(encoder.model_id),
+        lambda: _stored_vectors(catalog, encoder.model_id, bundle.embed_dim),
+    )
+    return encoder, index, status
+
+
+def _previous_model(
+    paths: AppPaths, catalog: Catalog, current: ClipEncoder, provider: str
+) -> tuple[ClipEncoder, VectorIndex] | None:
+    """The model that answered searches before ``current`` was chosen, if ``current`` has
+    not embedded every photo yet and that one has (and is still installed)."""
+    name = catalog.get_meta(SERVING_KEY)
+    if not name or name == current.bundle.name or not catalog.counts(current.model_id).pending:
+        return None
+    try:
+        encoder, index, _ = _open_model(paths, catalog, find_model(name, paths.models_dir), provider)
+    except ModelError:
+        return None  # removed since: the new model answers with what it has so far
+    counts = catalog.counts(encoder.model_id)
+    return (encoder, index) if counts.photos and not counts.pending else None
+
+
 def open_library(paths: AppPaths, model: str, provider: str = "auto") -> Library:
     """Open (or create) the catalog in ``paths.data_dir`` with ``model`` active.
 
@@ -65,14 +128,14 @@ def open_library(paths: AppPaths, model: str, provider: str = "auto") -> Library
     catalog = Catalog(paths.catalog_path)
     try:
         resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
-        # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
-        encoder = ClipEncoder(bundle, resolved, int8=resolved == "cpu" and uses_int8(bundle))
-        index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
-        status = index.load_or_rebuild(
-            catalog.embedding_ids(encoder.model_id),
-            lambda: _stored_vectors(catalog, encoder.model_id, bundle.embed_dim),
-        )
+        encoder, index, status = _open_model(paths, catalog, bundle, resolved)
+        previous = _previous_model(paths, catalog, encoder, resolved)
     except BaseException:
         catalog.close()
         raise
-    return Library(paths, catalog, encoder, index, SearchService(encoder, catalog, index), status)
+    serving_encoder, serving_index = previous or (encoder, index)
+    search = SearchService(serving_encoder, catalog, serving_index)
+    library = Library(paths, catalog, encoder, index, search, status, previous)
+    if previous is None and catalog.counts(encoder.model_id).photos:
+        library.after_index_run()  # remember this complete model as the fallback
+    return library
