@@ -16,6 +16,7 @@ APP_NAME = "photofind"
 DATA_DIR_ENV = "PHOTOFIND_DATA_DIR"
 MODEL_ENV = "PHOTOFIND_MODEL"
 PROVIDER_ENV = "PHOTOFIND_PROVIDER"
+LANGUAGE_ENV = "PHOTOFIND_LANGUAGE"
 
 DEFAULT_MODEL = "tiny-shapes"
 PROVIDERS = ("auto", "cpu", "cuda")
@@ -70,3 +71,9 @@ def default_model() -> str:
 def default_provider() -> str:
     value = os.environ.get(PROVIDER_ENV, "auto").lower()
     return value if value in PROVIDERS else "auto"
+
+
+def query_language() -> str | None:
+    """The language of queries for multilingual NLLB models (a FLORES-200 code such as
+    ``deu_Latn`` or a locale such as ``de``); None: read off each query's script."""
+    return os.environ.get(LANGUAGE_ENV) or None

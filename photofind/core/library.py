@@ -14,7 +14,7 @@ import numpy as np
 from photofind.core.catalog import Catalog, Counts
 from photofind.core.clip.bundle import ModelBundle, find_model
 from photofind.core.clip.encoder import ClipEncoder, resolve_provider
-from photofind.core.config import AppPaths
+from photofind.core.config import AppPaths, query_language
 from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
@@ -94,7 +94,9 @@ def _open_model(
     paths: AppPaths, catalog: Catalog, bundle: ModelBundle, provider: str
 ) -> tuple[ClipEncoder, VectorIndex, str]:
     # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
-    encoder = ClipEncoder(bundle, provider, int8=provider == "cpu" and uses_int8(bundle))
+    encoder = ClipEncoder(
+        bundle, provider, int8=provider == "cpu" and uses_int8(bundle), language=query_language()
+    )
     index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
     status = index.load_or_rebuild(
         catalog.embedding_ids(encoder.model_id),

@@ -451,3 +451,23 @@ def test_bad_text_config_is_named(tmp_path, text_cfg, match):
     (root / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match=match):
         ModelBundle.load(root)
+
+
+def test_language_setting_reaches_the_library(nllb, tmp_path, monkeypatch):
+    from photofind.core.config import app_paths
+    from photofind.core.library import open_library
+
+    code = nllb.tokenizer.token_to_id
+    monkeypatch.setenv("PHOTOFIND_LANGUAGE", "de")
+    library = open_library(app_paths(tmp_path / "data"), str(nllb.root), "cpu")
+    try:
+        ids, _ = library.encoder.tokenize(["一辆自行车"])
+        assert ids[0, 0] == code("deu_Latn")
+    finally:
+        library.close()
+    monkeypatch.delenv("PHOTOFIND_LANGUAGE")
+    library = open_library(app_paths(tmp_path / "data"), str(nllb.root), "cpu")
+    try:
+        assert library.encoder.tokenize(["一辆自行车"])[0][0, 0] == code("zho_Hans")
+    finally:
+        library.close()
