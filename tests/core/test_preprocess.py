@@ -264,3 +264,17 @@ def test_draft_load_close_to_full_decode(big_jpeg_bytes: bytes) -> None:
     full = pre.load_full(big_jpeg_bytes)
     assert drafted.shape == full.shape == (3, 224, 224)
     assert float(np.abs(drafted - full).mean()) < 0.02
+
+
+def test_extreme_strip_centre_matches_a_full_resize():
+    """Strips are resized only around their centre (a 1 x 20000 px file would otherwise
+    cost gigabytes); what the model sees must not change."""
+    pre = Preprocessor(PreprocessConfig(size=64, mean=(0.5,) * 3, std=(0.5,) * 3))
+    rng = np.random.default_rng(0)
+    strip = Image.fromarray(rng.integers(0, 255, (10, 4000, 3), dtype=np.uint8))  # 400:1
+    tensor = pre(strip)
+    assert tensor.shape == (3, 64, 64)
+    full = strip.resize((int(64 * 4000 / 10), 64), Image.Resampling.BICUBIC)
+    left = round((full.width - 64) / 2)
+    expected = (np.asarray(full)[:, left : left + 64].astype(np.float32) / 255 - 0.5) / 0.5
+    assert np.abs(tensor - expected.transpose(2, 0, 1)).max() < 0.05

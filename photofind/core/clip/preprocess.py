@@ -51,6 +51,7 @@ INTERPOLATIONS: dict[str, Image.Resampling] = {
     "lanczos": Image.Resampling.LANCZOS,
 }
 RESIZE_MODES: tuple[str, ...] = ("shortest", "squash")
+MAX_ASPECT = 8  # longer side, in output squares, that "shortest" resizes before cropping
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,23 @@ class Preprocessor:
                 new_w, new_h = size, int(size * height / width)
             else:
                 new_w, new_h = int(size * width / height), size
+            box = None
+            if max(new_w, new_h) > MAX_ASPECT * size:
+                # A panorama strip (1 x 20000 px) would be resized to gigabytes only to keep
+                # its centre: resize just a centre box MAX_ASPECT squares long instead (the
+                # crop below is the same, the filter never reaches that far).
+                scale = width / new_w if width <= height else height / new_h
+                span = MAX_ASPECT * size * scale
+                if width <= height:
+                    top_src = (height - span) / 2
+                    box = (0, top_src, width, top_src + span)
+                    new_h = MAX_ASPECT * size
+                else:
+                    left_src = (width - span) / 2
+                    box = (left_src, 0, left_src + span, height)
+                    new_w = MAX_ASPECT * size
             if (new_w, new_h) != (width, height):
-                img = img.resize((new_w, new_h), self._resample)
+                img = img.resize((new_w, new_h), self._resample, box=box)
             top = int(round((new_h - size) / 2.0))
             left = int(round((new_w - size) / 2.0))
             pixels = np.asarray(img)[top : top + size, left : left + size]
