@@ -5,7 +5,9 @@ fresh demo library in a temporary data folder:
 
     python scripts/screenshots.py [--model tiny-shapes] [--out docs/screenshots]
 
-first-run.png      no library folder yet: what to do, with the demo offered
+first-run.png      no library folder yet: what to do, with the demo and a real model offered
+models-dialog.png  Library ▸ Models… as the first run's "Download …" opens it (nothing
+                   is downloaded: Install is ready to click)
 indexing.png       indexing in progress, searching what is indexed so far
 results-text.png   results for "a red circle"
 results-image.png  a photo dropped onto the window: its chip, and photos like it
@@ -88,6 +90,14 @@ def main() -> int:
 
         wait_for(lambda: window.page_state in ("no-model", "no-folder"))
         shot("first-run")
+
+        offer = window._model_offer()
+        dialog = window.show_models(prepare_install=offer.name if offer else None)
+        pause(0.2)
+        path = args.out / "models-dialog.png"
+        dialog.grab().save(str(path))
+        shots.append(path)
+        dialog.close()
 
         folder = ensure_demo_photos(paths)
         window.add_folder(folder)

@@ -127,7 +127,8 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
     from photofind.gui.main_window import MainWindow
 
     hint = f"The report is also in the log file {log_path}." if log_path else ""
-    window = MainWindow(library, paths, load_settings(paths.settings_path), log_hint=hint)
+    window = MainWindow(library, paths, load_settings(paths.settings_path), log_hint=hint,
+                        open_model=lambda name: open_library(paths, name, provider))
     # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
     # runs signal handlers only between bytecodes, so a timer lets it in now and then.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -144,5 +145,5 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
         window.shutdown()
-        library.close()
+        window.library.close()  # Models ▸ Use may have replaced the one opened here
         errorsink.uninstall()

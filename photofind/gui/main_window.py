@@ -9,12 +9,15 @@ import base64
 import binascii
 import contextlib
 import logging
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QMainWindow,
     QMenu,
@@ -24,16 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.config import AppPaths
+from photofind.core.config import MODEL_ENV, AppPaths
 from photofind.core.demo import create_demo_library, is_demo_folder
+from photofind.core.errors import PhotofindError
 from photofind.core.indexer import IndexProgress
-from photofind.core.library import Library
+from photofind.core.library import Library, open_library
+from photofind.core.models import chosen_model, load_registry, set_active_model
+from photofind.core.models.store import is_installed
 from photofind.core.search import SearchHit
 from photofind.core.settings import Settings, save_settings
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import states
 from photofind.gui.dialogs.error_report import ErrorPresenter
 from photofind.gui.dialogs.failures import FailuresDialog
+from photofind.gui.dialogs.models import ModelsDialog
 from photofind.gui.dialogs.preview import PreviewDialog
 from photofind.gui.icon import render as render_icon
 from photofind.gui.models.results import ResultsModel
@@ -46,6 +53,7 @@ from photofind.gui.widgets.delegate import ThumbnailDelegate
 from photofind.gui.widgets.drop_overlay import DropOverlay
 from photofind.gui.widgets.empty_state import EmptyState
 from photofind.gui.widgets.index_status import IndexStatus
+from photofind.gui.widgets.model_status import ModelStatus
 from photofind.gui.widgets.results_toolbar import ResultsToolbar
 from photofind.gui.widgets.results_view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP, ResultsView
 from photofind.gui.widgets.search_bar import SearchBar
@@ -76,9 +84,14 @@ class MainWindow(QMainWindow):
         system: SystemActions | None = None,
         thumbnail_threads: int = 2,
         log_hint: str = "",
+        open_model: Callable[[str], Library] | None = None,
     ) -> None:
+        """``open_model(name)`` opens the library with another model (the composition
+        root's open_library with the same data folder and provider): Models ▸ Use."""
         super().__init__()
         self.library = library
+        provider = library.encoder.requested_provider
+        self.open_model = open_model or (lambda name: open_library(paths, name, provider))
         self.paths = paths
         self.settings = settings
         self.system = system or SystemActions()
@@ -91,8 +104,10 @@ class MainWindow(QMainWindow):
         self.errors = ErrorPresenter(self, log_hint)
         self.loader = ThumbnailLoader(ThumbnailCache(paths.thumbnails_dir), thumbnail_threads, self)
         self.thumbnails = ThumbnailStore(self.loader, self)
-        self.query = QueryController(library.search, self)
-        self.indexing = IndexController(library.indexer, self)
+        # Both ask self.library each time: it is replaced when the model changes, and its
+        # .search is replaced when a newly chosen model takes over searching.
+        self.query = QueryController(lambda: self.library.search, self)
+        self.indexing = IndexController(lambda: self.library.indexer(), self)
         self.fetcher = UrlImageFetcher(self)
         self._jobs: list[Job] = []
         self._folders = library.catalog.folders()
@@ -102,6 +117,7 @@ class MainWindow(QMainWindow):
         self._results_seq = 0
         self.preview: PreviewDialog | None = None
         self.failures_dialog: FailuresDialog | None = None
+        self.models_dialog: ModelsDialog | None = None
 
         # widgets
         self.search_bar = SearchBar(self)
@@ -112,6 +128,7 @@ class MainWindow(QMainWindow):
         self.empty = EmptyState(self)
         self.empty.set_picture(_icon_pixmap(88, self.devicePixelRatioF()))
         self.index_status = IndexStatus(self)
+        self.model_status = ModelStatus(self)
         self._build_layout()
         self._build_menus()
         self.overlay = DropOverlay(self.centralWidget())
@@ -122,6 +139,7 @@ class MainWindow(QMainWindow):
         self._on_sort(settings.sort)
         self._restore_geometry()
         self._show_idle_status()
+        self._show_model_status()
         self._update_page()
         self.search_bar.setFocus()
 
@@ -148,6 +166,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self.model_status.add_to(self.statusBar())
         self.statusBar().addPermanentWidget(self.index_status)
 
     def _build_menus(self) -> None:
@@ -162,6 +181,8 @@ class MainWindow(QMainWindow):
         self.pause_action.toggled.connect(self.set_paused)
         library.addAction("&Look for new photos now", self.indexing.start)
         library.addAction("&Files that could not be read…", self.show_failures)
+        library.addSeparator()
+        library.addAction("&Models…", self.show_models)
         library.addSeparator()
         self.demo_action = library.addAction("Add the &demo library", self.add_demo)
         library.addSeparator()
@@ -220,6 +241,7 @@ class MainWindow(QMainWindow):
         self.indexing.state_changed.connect(self._on_index_state)
         self.index_status.pause_toggled.connect(self.set_paused)
         self.index_status.failures_requested.connect(self.show_failures)
+        self.indexing.run_ended.connect(self._on_index_run_ended)
 
     def start(self) -> None:
         """Begin serving searches and, when there are folders, indexing."""
@@ -305,12 +327,13 @@ class MainWindow(QMainWindow):
         model_name = self.library.model_name
         indexing = self.indexing.running
         if not self._folders:
-            page = states.first_run(model_name)
-            if any(job.objectName() == "demo" for job in self._jobs):
+            page = states.first_run(model_name, self._model_offer())
+            if self._making_demo:
                 page = states.making_demo()
         elif self.query.is_empty:
             has_demo = any(is_demo_folder(self.paths, f) for f in self._folders)
-            page = states.idle(model_name, self._counts.photos, indexing, has_demo)
+            page = states.idle(model_name, self._counts.photos, indexing, has_demo,
+                               self._model_offer())
         elif self.model.rowCount():
             self.pages.setCurrentWidget(self.results_page)
             return
@@ -334,6 +357,26 @@ class MainWindow(QMainWindow):
             self.add_demo()
         elif key == "show-all":
             self.toolbar.min_score.setValue(0)
+        elif key == "download-default" and (offer := self._model_offer()):
+            self.show_models(prepare_install=offer.name)
+        elif key == "use-default" and (offer := self._model_offer()):
+            error = self.use_model(offer.name)
+            if error:
+                QMessageBox.warning(self, f"{offer.name} cannot be used", error)
+
+    def _model_offer(self) -> states.ModelOffer | None:
+        """The recommended model, while the built-in one is in use."""
+        if not states.is_builtin(self.library.model_name):
+            return None
+        try:
+            registry = load_registry()
+        except PhotofindError:
+            return None
+        entry = registry.get(registry.default)
+        if entry is None:
+            return None
+        return states.ModelOffer(entry.name, entry.approx_download_mb,
+                                 is_installed(self.paths, entry.name))
 
     # -- library ----------------------------------------------------------------------------
 
@@ -374,8 +417,12 @@ class MainWindow(QMainWindow):
         if not self._folders:
             self.remove_menu.addAction("No folders yet").setEnabled(False)
 
+    @property
+    def _making_demo(self) -> bool:
+        return any(job.objectName() == "demo" for job in self._jobs)
+
     def add_demo(self) -> None:
-        if any(job.objectName() == "demo" for job in self._jobs):
+        if self._making_demo:
             return
         job = Job(lambda: create_demo_library(self.paths, self.library.catalog), self)
         job.setObjectName("demo")
@@ -430,6 +477,7 @@ class MainWindow(QMainWindow):
         self._counts = self.library.counts()
         self._counts_at = time.monotonic()
         self.index_status.set_failed(self._counts.failed)
+        self._show_model_status()
 
     def _show_idle_status(self) -> None:
         if not self.indexing.running:
@@ -438,9 +486,116 @@ class MainWindow(QMainWindow):
             if progress is not None and progress.phase in ("cancelled", "failed"):
                 self.index_status.show_progress(progress, False)
 
+    def _on_index_run_ended(self) -> None:
+        """Every index run's end: a newly chosen model that has now embedded every photo
+        takes over searching (``library.search`` is a new object from then on)."""
+        if self._closed:
+            return
+        if self.library.after_index_run():
+            self.show_message(f"Searches now use {self.library.model_name}.")
+            if not self.query.is_empty:
+                self.query.search_now()
+            self._models_changed()
+        self._show_model_status()
+
     def show_failures(self) -> None:
         self.failures_dialog = FailuresDialog(self.library.catalog.failures(), self)
         self.failures_dialog.show()
+
+    # -- models -----------------------------------------------------------------------------
+
+    def _show_model_status(self) -> None:
+        self.model_status.show_library(self.library, self._counts.pending)
+
+    def show_models(self, *, prepare_install: str | None = None) -> ModelsDialog:
+        """Library ▸ Models…; ``prepare_install`` selects a model with Install ready (the
+        user still clicks it)."""
+        if self.models_dialog is None:
+            dialog = ModelsDialog(self.paths, self)
+            dialog.use_requested.connect(self._use_from_dialog)
+            dialog.installed.connect(lambda _name: self._update_page())
+            self.models_dialog = dialog
+        dialog = self.models_dialog
+        dialog.set_current(self.library.model_name, self.library.search_model_name)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        if prepare_install:
+            dialog.prepare_install(prepare_install)
+        return dialog
+
+    def _use_from_dialog(self, name: str) -> None:
+        error = self.use_model(name)
+        if error and self.models_dialog is not None:
+            self.models_dialog.show_error(error)
+        elif self.models_dialog is not None:
+            self.models_dialog.show_note(self._switch_note(name))
+
+    def _switch_note(self, name: str) -> str:
+        library = self.library
+        if library.switching:
+            note = (f"{name} is now in use. It indexes every photo again; searches use "
+                    f"{library.search_model_name} until it is done.")
+        else:
+            note = f"{name} is now in use."
+        overriding = os.environ.get(MODEL_ENV)
+        if overriding and overriding != name:
+            note += (f" {MODEL_ENV}={overriding} is set and comes first the next time "
+                     f"photofind starts; unset it to keep {name}.")
+        return note
+
+    def use_model(self, name: str) -> str | None:
+        """Make ``name`` the active model and reopen the library with it: the index run
+        stops (committing what it has), the new library opens, then the old one closes,
+        and indexing starts again with the new model. Returns the sentence to show when
+        that cannot be done; the model in use then stays as it was."""
+        if name == self.library.model_name:
+            return None
+        if self._making_demo:
+            return "The demo library is being made; choose the model when it is ready."
+        previous_choice = chosen_model(self.paths)
+        try:
+            set_active_model(self.paths, name)  # checks that it loads, then remembers it
+        except (PhotofindError, OSError) as exc:
+            return str(exc)
+        old = self.library
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.indexing.stop()  # run_ended: after_index_run on the old library
+            self.query.stop()
+            try:
+                library = self.open_model(name)
+            except (PhotofindError, OSError) as exc:
+                with contextlib.suppress(PhotofindError, OSError):
+                    set_active_model(self.paths, previous_choice)
+                self._restart_workers()
+                return str(exc)
+            self.library = library
+            old.close()
+            self.indexing.last = None  # that progress was the old model's
+            self._folders = library.catalog.folders()
+            self._refresh_counts()
+            self._restart_workers()
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._show_idle_status()
+        self._update_page()
+        if not library.switching:
+            self.show_message(f"Searches now use {name}.")
+        if not self.query.is_empty:
+            self.query.search_now()
+        self._models_changed()
+        return None
+
+    def _restart_workers(self) -> None:
+        self.query.start()
+        if self._folders:
+            self.indexing.start()
+
+    def _models_changed(self) -> None:
+        self._show_model_status()
+        if self.models_dialog is not None:
+            self.models_dialog.set_current(self.library.model_name, self.library.search_model_name)
 
     # -- results ----------------------------------------------------------------------------
 
@@ -556,6 +711,8 @@ class MainWindow(QMainWindow):
         self.query.stop()
         for job in list(self._jobs):
             job.wait()
+        if self.models_dialog is not None:
+            self.models_dialog.shutdown()
         self.loader.shutdown()
         self.errors.close()
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()

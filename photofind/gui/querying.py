@@ -4,9 +4,14 @@ Typing searches after a pause (:data:`DEBOUNCE_MS`); Enter, a new image or a cha
 result limit search at once. Every request gets the next sequence number and only the
 outcome of the newest request is shown, so a slow query that finishes late can never
 replace the results of the one typed after it.
+
+The search thread can be stopped and started again (the window does so while it reopens
+the library with another model); a query made meanwhile is searched when it starts.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,10 +26,13 @@ class QueryController(QObject):
     results = Signal(object)  # SearchOutcome of the newest request
     busy_changed = Signal(bool)
 
-    def __init__(self, service: SearchService, parent: QObject | None = None) -> None:
+    def __init__(
+        self, service: Callable[[], SearchService], parent: QObject | None = None
+    ) -> None:
+        """``service`` gives the SearchService to use now (``lambda: library.search``)."""
         super().__init__(parent)
-        self._thread = SearchThread(service, self)
-        self._thread.searched.connect(self._on_searched)
+        self._service = service
+        self._thread: SearchThread | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -36,13 +44,27 @@ class QueryController(QObject):
         self.limit = RESULT_LIMIT
         self.last: SearchOutcome | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
     def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = SearchThread(self._service, self)
+        self._thread.searched.connect(self._on_searched)
         self._thread.start()
+        if self.busy and not self.is_empty:  # asked for while stopped: search it now
+            self._submit()
 
     def stop(self) -> None:
+        """Stop the thread after the query it is running (no search runs after this)."""
         self._timer.stop()
-        self._thread.request_stop()
-        self._thread.wait()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.request_stop()
+            thread.wait()
+            thread.deleteLater()
 
     @property
     def is_empty(self) -> bool:
@@ -67,8 +89,12 @@ class QueryController(QObject):
             self.last = None
             self.busy_changed.emit(False)
             return
-        self._thread.submit(SearchRequest(self._seq, self._text, self._images, self.limit))
+        self._submit()
         self.busy_changed.emit(True)
+
+    def _submit(self) -> None:
+        if self._thread is not None:
+            self._thread.submit(SearchRequest(self._seq, self._text, self._images, self.limit))
 
     def _on_searched(self, outcome: SearchOutcome) -> None:
         if outcome.seq != self._seq:

@@ -14,11 +14,30 @@ from photofind.core.clip.bundle import BUILTIN_MODELS
 EXAMPLES = ("a red circle", "a blue star", "a yellow triangle", "a green square")
 
 MODEL_HELP = (
-    "To search your own photos, install a real CLIP model: put a model folder in the "
-    "Immich CLIP layout (config.json, visual/, textual/; for example one made with "
-    "<code>models/export.py</code>) on this computer and start photofind with "
-    "<code>photofind gui --model DIR</code>."
+    "To search your own photos, choose a real CLIP model in <b>Library ▸ Models…</b>: "
+    "it is downloaded once, then everything runs on this computer."
 )
+
+
+@dataclass(frozen=True)
+class ModelOffer:
+    """The recommended model, offered while the built-in one is in use."""
+
+    name: str
+    approx_download_mb: int
+    installed: bool
+
+    @property
+    def button(self) -> tuple[str, str]:
+        if self.installed:
+            return ("use-default", f"Use {self.name}")
+        return ("download-default",
+                f"Download {self.name} ({approx_size(self.approx_download_mb)})…")
+
+
+def approx_size(mb: int) -> str:
+    """An estimate, shown as one: ≈600 MB, ≈1.7 GB."""
+    return f"≈{mb:,} MB" if mb < 1000 else f"≈{mb / 1000:.1f} GB"
 
 
 @dataclass(frozen=True)
@@ -38,18 +57,32 @@ def examples_html() -> str:
     return ", ".join(links[:-1]) + " or " + links[-1]
 
 
-def first_run(model_name: str) -> Page:
-    """No library folder yet."""
+def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
+    """No library folder yet. ``offer``: the recommended model, when there is one to offer."""
     if is_builtin(model_name):
-        return Page(
-            "no-model",
-            "Welcome to photofind",
-            "No photo model is installed yet. The built-in model, <i>tiny-shapes</i>, only "
-            "knows pictures of coloured shapes (a red circle, a blue star): enough to see how "
-            "photofind works. Try it on the demo library, made on this computer in a few "
-            f"seconds.<br><br>{MODEL_HELP}",
-            [("demo", "Try the demo library"), ("add-folder", "Add folder…")],
+        shapes = (
+            "The built-in model, <i>tiny-shapes</i>, only knows pictures of coloured shapes (a "
+            "red circle, a blue star): enough to see how photofind works. Try it on the demo "
+            "library, made on this computer in a few seconds."
         )
+        # The offered model's name is on its button only: in the text Qt breaks it at a hyphen.
+        if offer is None:
+            intro, get = "No photo model is installed yet. ", MODEL_HELP
+        elif offer.installed:
+            intro = ""
+            get = "The recommended model is installed: use it to search your own photos."
+        else:
+            intro = "No photo model is installed yet. "
+            get = (
+                "To search your own photos, download a real CLIP model once, such as the "
+                "recommended one below; after that everything runs on this computer. Other "
+                "models are in <b>Library ▸ Models…</b>."
+            )
+        buttons = [("demo", "Try the demo library")]
+        if offer is not None:
+            buttons.insert(0, offer.button)
+        buttons.append(("add-folder", "Add folder…"))
+        return Page("no-model", "Welcome to photofind", f"{intro}{shapes}<br><br>{get}", buttons)
     return Page(
         "no-folder",
         "Add your photos",
@@ -65,7 +98,8 @@ def making_demo() -> Page:
                 [])
 
 
-def idle(model_name: str, photos: int, indexing: bool, has_demo: bool) -> Page:
+def idle(model_name: str, photos: int, indexing: bool, has_demo: bool,
+         offer: ModelOffer | None = None) -> Page:
     """Folders are there; nothing typed or dropped yet."""
     if photos:
         title = f"Search {photos:,} photo{'s' if photos != 1 else ''}"
@@ -86,6 +120,8 @@ def idle(model_name: str, photos: int, indexing: bool, has_demo: bool) -> Page:
             "<br><br>The built-in <i>tiny-shapes</i> model only knows coloured shapes: try "
             f"{examples_html()}.<br><br>{MODEL_HELP}"
         )
+        if offer is not None:
+            buttons.append(offer.button)
         if not has_demo:
             buttons.append(("demo", "Try the demo library"))
     return Page("idle", title, body, buttons)

@@ -16,6 +16,7 @@ STYLE_SHEET = """
 #chipRemove { border: none; padding: 0 3px; font-weight: bold; }
 #emptyTitle { padding-bottom: 2px; }
 #emptyBody { color: palette(text); }
+#modelsMessage[error="true"] { color: #c62828; }
 #dropOverlay QLabel {
     font-size: 18px;
     font-weight: bold;
@@ -24,4 +25,11 @@ STYLE_SHEET = """
     border-radius: 12px;
     padding: 16px 28px;
 }
+"""
+
+# Set on the Models dialog's table itself: from the window's sheet the header's rule is not
+# applied to a dialog's table (seen with Qt 6.11), and header and cells must pad alike.
+TABLE_STYLE_SHEET = """
+QTableWidget::item { padding: 0 6px; }
+QHeaderView::section { padding: 3px 6px; }
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 
 from photofind.core.errors import PhotofindError
 from photofind.core.indexer import Indexer, IndexProgress
+from photofind.core.models.install import InstallProgress
 from photofind.core.search import SearchHit, SearchService
 from photofind.core.thumbnails import ThumbnailCache, bucket_for
 from photofind.gui import errorsink
@@ -77,11 +78,16 @@ class SearchThread(QThread):
     Each query is answered in two parts: the first :data:`FIRST_PAGE` hits at once, then
     all ``k`` (looking up a thousand catalog rows takes tens of milliseconds at 100k
     photos; the first screen should not wait for them). The second part is skipped when a
-    newer request is already waiting."""
+    newer request is already waiting.
+
+    ``service`` is asked for the SearchService at every query, never kept: the library
+    replaces its SearchService when a newly chosen model takes over searching."""
 
     searched = Signal(object)  # SearchOutcome
 
-    def __init__(self, service: SearchService, parent: QObject | None = None) -> None:
+    def __init__(
+        self, service: Callable[[], SearchService], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("photofind-search")
         self._service = service
@@ -122,7 +128,7 @@ class SearchThread(QThread):
     def _warm_up(self) -> None:
         """Load the text model now, so that the first keystroke does not pay for it."""
         try:
-            self._service.text_embedding("a photo")
+            self._service().text_embedding("a photo")
         except PhotofindError:
             pass  # reported with the first real query
         except Exception as exc:
@@ -130,7 +136,7 @@ class SearchThread(QThread):
 
     def _search(self, request: SearchRequest) -> None:
         started = time.perf_counter()
-        service = self._service
+        service = self._service()
         try:
             query = service.query_vector(request.text, request.images)
         except PhotofindError as exc:
@@ -204,10 +210,12 @@ class IndexController(QObject):
     """Owns the index thread: starts it, pauses it, and restarts it when folders change.
 
     A restart asks the running thread to stop and starts the next one when it has finished,
-    so two runs never write the catalog at once."""
+    so two runs never write the catalog at once. ``run_ended`` follows every run, restarted
+    or not, on the UI thread: the library's ``after_index_run()`` belongs there."""
 
     progressed = Signal(object)  # IndexProgress
     state_changed = Signal()  # running or paused changed
+    run_ended = Signal()  # a run's thread has finished (the catalog is quiet)
 
     def __init__(self, make_indexer: Callable[[], Indexer], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -269,6 +277,7 @@ class IndexController(QObject):
             return  # already handled by stop()
         self._thread = None
         thread.deleteLater()
+        self.run_ended.emit()
         if self._again:
             self._again = False
             self.start()
@@ -380,6 +389,73 @@ class ThumbnailLoader(QObject):
             self._closed = True
             self._waiting.clear()
         self._pool.waitForDone()
+
+
+# -- installing models ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    name: str
+    last: InstallProgress | None  # "installed" (with its result) or "cancelled"; None on error
+    error: str | None = None  # the core's sentence (no network, disk full, damaged download)
+
+    @property
+    def installed(self) -> bool:
+        return self.last is not None and self.last.result is not None
+
+
+class InstallThread(QThread):
+    """Downloads and installs one model (the Models dialog's Install).
+
+    Why a thread: a download takes minutes and the dialog shows its progress meanwhile. It
+    consumes the core's install generator one item at a time. :meth:`request_stop` (Cancel,
+    or the window closing) sets the Event the generator watches: the download stops at its
+    next chunk, the staging folder is deleted and the last item is "cancelled", which ends
+    the thread; nothing is installed."""
+
+    progressed = Signal(object)  # InstallProgress
+    ended = Signal(object)  # InstallOutcome, always the last signal
+
+    def __init__(
+        self,
+        name: str,
+        steps: Callable[[threading.Event], Iterator[InstallProgress]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("photofind-install")
+        self.name = name
+        self._steps = steps
+        self._cancel = threading.Event()
+        _threads.add(self)
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel.is_set()
+
+    def request_stop(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        last: InstallProgress | None = None
+        try:
+            for last in self._steps(self._cancel):
+                self.progressed.emit(last)
+        except PhotofindError as exc:
+            self.ended.emit(InstallOutcome(self.name, None, str(exc)))
+            return
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.ended.emit(InstallOutcome(self.name, None,
+                                           f"{self.name} could not be installed: {reason}."))
+            return
+        except Exception as exc:
+            errorsink.report(exc, thread_name=self.objectName())
+            self.ended.emit(InstallOutcome(self.name, None,
+                                           "The install failed; the error was reported."))
+            return
+        self.ended.emit(InstallOutcome(self.name, last))
 
 
 # -- one-off jobs -----------------------------------------------------------------------

@@ -64,6 +64,7 @@ def library_photos(shape_library_48: list[ShapePhoto], tmp_path: Path) -> Path:
 def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
     """Open the library in tmp_path/data (with ``folders`` added) and show the window."""
     opened: list[Library] = []
+    windows: list[MainWindow] = []
 
     def make(
         folders: list[Path] = (),
@@ -81,6 +82,7 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
         window = MainWindow(library, paths, settings or load_settings(paths.settings_path),
                             system=FakeSystem())
         qtbot.addWidget(window)
+        windows.append(window)
         window.show()
         if paused:
             window.set_paused(True)
@@ -89,8 +91,10 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
         return window
 
     yield make
-    for library in opened:
-        library.close()
+    for window in windows:
+        window.shutdown()  # before the library closes; pytest-qt closes the window later
+    for library in {id(lib): lib for lib in [*opened, *(w.library for w in windows)]}.values():
+        library.close()  # the one each window was opened with, and any it switched to
 
 
 def wait_indexed(qtbot, window: MainWindow, timeout: int = 30_000) -> None:

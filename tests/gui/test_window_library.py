@@ -85,8 +85,8 @@ def test_failed_files_dialog_lists_the_broken_file(qtbot, make_window, library_p
 def test_first_run_offers_demo_with_the_builtin_model(qtbot, make_window, monkeypatch):
     window = make_window()
     assert window.page_state == "no-model"
-    assert set(window.empty.buttons) == {"demo", "add-folder"}
-    assert "--model DIR" in window.empty.body.text()
+    assert list(window.empty.buttons) == ["download-default", "demo", "add-folder"]
+    assert "Library ▸ Models…" in window.empty.body.text()
     monkeypatch.setattr(main_window, "create_demo_library",
                         functools.partial(demo.create_demo_library, count=24))
     qtbot.mouseClick(window.empty.buttons["demo"], Qt.MouseButton.LeftButton)

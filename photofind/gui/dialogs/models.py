@@ -1,0 +1,533 @@
+"""Library ▸ Models…: the recommended and the installed models, and what to do with them.
+
+Install downloads a model on a worker thread (:class:`~photofind.gui.workers.InstallThread`)
+with a progress bar and Cancel; nothing is downloaded until Install is clicked. Use asks
+the window to reopen the library with the model (``use_requested``); the window answers
+with :meth:`ModelsDialog.set_current` or :meth:`ModelsDialog.show_error`. Remove deletes
+a model that is not in use, on a pool thread. Every failure is the core's one sentence,
+shown here; the model in use never changes because of one.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photofind.core.config import AppPaths
+from photofind.core.errors import PhotofindError
+from photofind.core.models import ModelStatus, Registry, list_models, load_registry, remove_model
+from photofind.core.models.install import InstallProgress, install_model
+from photofind.core.models.store import load_installed
+from photofind.gui.states import approx_size
+from photofind.gui.style import TABLE_STYLE_SHEET
+from photofind.gui.workers import InstallOutcome, InstallThread, Job, JobOutcome
+
+MB = 1_000_000
+COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")
+LANGUAGES = {"en": "English", "multilingual": "Many languages"}
+STEPS = {  # the same steps as 'photofind model install' names
+    "connecting": "Asking the model server for {name}…",
+    "verifying": "Checking the downloaded files…",
+    "testing": "Testing the model…",
+    "quantizing": "Making the int8 image encoder and comparing it with the original…",
+    "installing": "Installing…",
+}
+INT8_LABEL = "int8 (smaller, faster on CPU)"
+NUMERIC = (1, 3, 4)  # Size, Embedding, Recall: right-aligned
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def size_text(n_bytes: int) -> str:
+    mb = n_bytes / MB
+    if mb >= 1000:
+        return f"{mb / 1000:.1f} GB"
+    return f"{mb:.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    return f"about {minutes} min left" if minutes < 60 else (
+        f"about {minutes // 60} h {minutes % 60:02d} min left")
+
+
+def describe_install(p: InstallProgress) -> str:
+    if p.phase == "downloading":
+        parts = [f"Downloading {p.name}: {size_text(p.done_bytes)} of {size_text(p.total_bytes)}"]
+        if p.bytes_per_s > 0:
+            parts.append(f"{p.bytes_per_s / MB:.1f} MB/s")
+        if p.eta_s is not None:
+            parts.append(_duration(p.eta_s))
+        return " · ".join(parts)
+    if p.phase == "cancelled":
+        return "Stopping…"
+    return STEPS.get(p.phase, "").format(name=p.name)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one line of the table says, from the core's ModelStatus."""
+
+    status: ModelStatus
+    embed_dim: int | None
+    in_use: bool  # the model the window indexes with
+    answering: bool  # the model answering searches while the one in use catches up
+
+    @property
+    def name(self) -> str:
+        return self.status.name
+
+    @property
+    def usable(self) -> bool:
+        return self.status.installed and self.status.problem is None
+
+    @property
+    def installable(self) -> bool:
+        return self.status.entry is not None and (
+            not self.status.installed or self.status.problem is not None
+        )
+
+    @property
+    def removable(self) -> bool:
+        s = self.status
+        return s.installed and not s.builtin and not self.in_use and not self.answering
+
+    def cells(self) -> tuple[str, ...]:
+        s, entry = self.status, self.status.entry
+        if s.installed and s.size_bytes is not None:
+            size = size_text(s.size_bytes)
+        else:
+            size = approx_size(entry.approx_download_mb) if entry else "—"
+        languages = ", ".join(LANGUAGES.get(code, code) for code in s.languages or ()) or "—"
+        recall = f"{s.recall:.1f}%" if s.recall is not None else "—"
+        name = s.name
+        if s.recommended:
+            name += "  (recommended)"
+        elif s.recommended_multilingual:
+            name += "  (recommended for other languages)"
+        return (name, size, languages, str(self.embed_dim or "—"), recall, self.state)
+
+    @property
+    def state(self) -> str:
+        s = self.status
+        if self.in_use:
+            return "In use"
+        if self.answering:
+            return "Answers searches for now"
+        if s.problem:
+            return "Damaged"
+        if s.builtin:
+            return "Built in"
+        if s.installed:
+            return "Installed, int8" if s.int8 else "Installed"
+        return "Not installed"
+
+
+class ModelsDialog(QDialog):
+    use_requested = Signal(str)  # the user chose Use on an installed model
+    installed = Signal(str)  # a model was installed (the first-run page offers it now)
+    removed = Signal(str)
+
+    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelsDialog")
+        self.setWindowTitle("Models")
+        self.resize(960, 520)
+        self.paths = paths
+        self.registry: Registry | None = None
+        self.rows: list[Row] = []
+        self.in_use = ""
+        self.answering = ""
+        self.install_thread: InstallThread | None = None
+        self.remove_job: Job | None = None
+        self._shut = False
+        self._build()
+        self._update_buttons()
+
+    # -- assembly -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "The model is what recognises what your photos show. A model is downloaded only "
+            "when you click Install; your photos never leave this computer.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("modelsTable")
+        self.table.setStyleSheet(TABLE_STYLE_SHEET)
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.horizontalHeaderItem(1).setToolTip(
+            "On disk for installed models; an estimate of the download for the others")
+        self.table.horizontalHeaderItem(3).setToolTip("Numbers stored per photo")
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column in NUMERIC:
+            self.table.horizontalHeaderItem(column).setTextAlignment(RIGHT)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemDoubleClicked.connect(lambda _item: self._double_clicked())
+        layout.addWidget(self.table, 1)
+
+        self.details = QLabel(self)
+        self.details.setObjectName("modelDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
+
+        actions = QHBoxLayout()
+        self.int8 = QCheckBox(INT8_LABEL, self)
+        self.int8.setToolTip(
+            "Also make an 8-bit copy of the image encoder and use it when it agrees with the "
+            "original; indexing on a CPU is faster. Searching quality stays about the same.")
+        actions.addWidget(self.int8)
+        actions.addStretch(1)
+        self.install_button = QPushButton("Install", self)
+        self.install_button.setObjectName("installModel")
+        self.install_button.clicked.connect(self.install)
+        self.use_button = QPushButton("Use", self)
+        self.use_button.setObjectName("useModel")
+        self.use_button.setToolTip("Search and index with this model")
+        self.use_button.clicked.connect(self.use)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setObjectName("removeModel")
+        self.remove_button.setToolTip("Delete the model and the photo vectors it made")
+        self.remove_button.clicked.connect(lambda: self.remove())
+        for button in (self.install_button, self.use_button, self.remove_button):
+            button.setAutoDefault(False)
+            actions.addWidget(button)
+        layout.addLayout(actions)
+
+        self.progress_row = QWidget(self)
+        progress = QHBoxLayout(self.progress_row)
+        progress.setContentsMargins(0, 0, 0, 0)
+        self.progress = QProgressBar(self.progress_row)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(16)
+        progress.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel", self.progress_row)
+        self.cancel_button.setObjectName("cancelInstall")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.cancel_install)
+        progress.addWidget(self.cancel_button)
+        self.progress_row.hide()
+        layout.addWidget(self.progress_row)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("modelsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        bottom = QHBoxLayout()
+        self.source = QLabel(self)
+        self.source.setObjectName("recallSource")
+        self.source.setWordWrap(True)
+        self.source.setEnabled(False)  # greyed: a footnote
+        bottom.addWidget(self.source, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        bottom.addWidget(close, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(bottom)
+
+    # -- the list -------------------------------------------------------------------------
+
+    def set_current(self, in_use: str, answering: str) -> None:
+        """The model the window uses, and the one answering searches (the same one, except
+        while a newly chosen model has not embedded every photo yet)."""
+        self.in_use, self.answering = in_use, answering
+        self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected_name()
+        try:
+            self.registry = self.registry or load_registry()
+            statuses = list_models(self.paths, self.registry)
+        except PhotofindError as exc:
+            self.show_error(str(exc))
+            statuses = []
+        self.rows = [self._row(s) for s in statuses]
+        self.source.setText(
+            f"Recall: {self.registry.recall_source}" if self.registry and
+            self.registry.recall_source else "")
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            for c, text in enumerate(row.cells()):
+                item = QTableWidgetItem(text)
+                if c == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, row.name)
+                    item.setToolTip(row.status.entry.repo if row.status.entry else row.name)
+                if row.in_use:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                if c in NUMERIC:
+                    item.setTextAlignment(RIGHT)
+                self.table.setItem(r, c, item)
+        self.select(selected or self.in_use)
+        self._update_buttons()
+
+    def _row(self, status: ModelStatus) -> Row:
+        dim = status.entry.embed_dim if status.entry else None
+        if dim is None and status.installed and status.problem is None:
+            try:
+                dim = load_installed(self.paths, status.name).embed_dim
+            except PhotofindError:
+                dim = None
+        answering = bool(self.answering) and self.answering != self.in_use and (
+            status.name == self.answering)
+        return Row(status, dim, status.name == self.in_use, answering)
+
+    def row(self, name: str) -> Row | None:
+        return next((r for r in self.rows if r.name == name), None)
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def selected(self) -> Row | None:
+        name = self.selected_name()
+        return self.row(name) if name else None
+
+    def select(self, name: str) -> None:
+        for r, row in enumerate(self.rows):
+            if row.name == name:
+                self.table.selectRow(r)
+                self.table.scrollToItem(self.table.item(r, 0))
+                return
+
+    def prepare_install(self, name: str) -> None:
+        """Select ``name`` with Install ready to click (the first-run offer): nothing starts."""
+        self.select(name)
+        if self.install_button.isEnabled():
+            self.install_button.setDefault(True)
+            self.install_button.setFocus()
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        busy = self.install_thread is not None or self.remove_job is not None
+        can_install = row is not None and row.installable and not busy
+        self.install_button.setText("Reinstall" if row and row.status.problem else "Install")
+        self.install_button.setEnabled(can_install)
+        self.int8.setEnabled(can_install)
+        self.use_button.setEnabled(
+            row is not None and row.usable and not row.in_use and self.remove_job is None
+            and not (self.install_thread is not None and self.install_thread.name == row.name))
+        self.remove_button.setEnabled(row is not None and row.removable and not busy)
+        self.details.setText(self._details(row))
+
+    def _details(self, row: Row | None) -> str:
+        if row is None:
+            return ""
+        s, entry = row.status, row.status.entry
+        parts = []
+        if s.recommended:
+            parts.append("<b>Recommended.</b>")
+        if s.recommended_multilingual:
+            parts.append("<b>Recommended for searching in other languages.</b>")
+        if s.builtin:
+            parts.append("Built into photofind. It only knows pictures of coloured shapes, "
+                         "enough to try photofind on the demo library.")
+        elif entry is None and s.installed:
+            parts.append("Imported from a model folder.")
+        if entry is not None:
+            if entry.note:
+                parts.append(html.escape(entry.note))
+            facts = [f"Repository: {html.escape(entry.repo)}"]
+            facts.append(f"Licence: {html.escape(entry.license)}" if entry.license
+                         else "Licence: see the model's page")
+            if not s.installed:
+                facts.append(f"download {approx_size(entry.approx_download_mb)}")
+            parts.append(" · ".join(facts) + ".")
+        if row.answering:
+            parts.append(f"It answers searches until {html.escape(self.in_use)} has indexed "
+                         "every photo.")
+        if s.problem:
+            parts.append(f"<b>{html.escape(s.problem)}</b>")
+        return " ".join(parts)
+
+    def _double_clicked(self) -> None:
+        row = self.selected()
+        if row is not None and row.usable and not row.in_use:
+            self.use()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def show_error(self, text: str) -> None:
+        self.message.setProperty("error", True)
+        self._show_message(text)
+
+    def show_note(self, text: str) -> None:
+        self.message.setProperty("error", False)
+        self._show_message(text)
+
+    def _show_message(self, text: str) -> None:
+        self.message.style().unpolish(self.message)  # the "error" property picks the colour
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def use(self) -> None:
+        row = self.selected()
+        if row is not None and row.usable and not row.in_use:
+            self.show_note("")
+            self.use_requested.emit(row.name)
+
+    def install(self) -> None:
+        row = self.selected()
+        if row is None or not row.installable or self.install_thread is not None:
+            return
+        name, int8, paths, registry = row.name, self.int8.isChecked(), self.paths, self.registry
+        thread = InstallThread(
+            name,
+            lambda cancel: install_model(paths, name, int8=int8, cancel=cancel, registry=registry),
+            self,
+        )
+        thread.progressed.connect(self._on_install_progress)
+        thread.ended.connect(self._on_install_ended)
+        self.install_thread = thread
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # it would print retries
+        self.show_note("")
+        self.progress.setRange(0, 0)
+        self.progress_label(f"Asking the model server for {name}…")
+        self.cancel_button.setEnabled(True)
+        self.progress_row.show()
+        self._update_buttons()
+        thread.start()
+
+    def progress_label(self, text: str) -> None:
+        self.progress.setToolTip(text)
+        self.message.setProperty("error", False)
+        self._show_message(text)
+
+    def _on_install_progress(self, p: InstallProgress) -> None:
+        if self.install_thread is None or self.install_thread.stopping:
+            return  # Cancel was clicked: "Stopping…" stays until the thread ends
+        if p.phase == "downloading" and p.total_bytes:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(1000 * p.done_bytes / p.total_bytes))
+        elif p.phase != "downloading":
+            self.progress.setRange(0, 0)
+        if text := describe_install(p):
+            self.progress_label(text)
+
+    def cancel_install(self) -> None:
+        if self.install_thread is not None:
+            self.install_thread.request_stop()
+            self.cancel_button.setEnabled(False)
+            self.progress_label("Stopping…")
+
+    def _on_install_ended(self, outcome: InstallOutcome) -> None:
+        if self._shut:
+            return  # queued before shutdown(): the window is gone
+        thread, self.install_thread = self.install_thread, None
+        if thread is not None:
+            thread.wait()  # it has emitted its last signal and is returning
+            thread.deleteLater()
+        self.progress_row.hide()
+        self.refresh()
+        if outcome.error:
+            self.show_error(outcome.error)
+        elif outcome.installed:
+            result = outcome.last.result
+            self.select(outcome.name)
+            note = f"Installed {outcome.name} ({size_text(result.size_bytes)})."
+            if result.int8 is not None and not result.int8.kept:
+                note += (" Its int8 image encoder disagreed with the original, so it runs in "
+                         "full precision.")
+            elif result.int8_active:
+                note += " Its image encoder runs in int8."
+            if outcome.name != self.in_use:
+                note += " Click Use to search with it."
+            self.show_note(note)
+            self.installed.emit(outcome.name)
+        else:
+            self.show_note("Stopped; nothing was installed.")
+
+    def remove(self, *, confirm: bool = True) -> None:
+        row = self.selected()
+        if row is None or not row.removable or self.remove_job is not None:
+            return
+        name = row.name
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Remove model",
+                f"Remove {name}?\n\nIts files and the photo vectors it made are deleted; "
+                "installing it again means downloading it and indexing every photo again.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        paths = self.paths
+        job = Job(lambda: remove_model(paths, name), self)
+        job.done.connect(self._on_removed)
+        self.remove_job = job
+        self._update_buttons()
+        self.show_note(f"Removing {name}…")
+        job.start()
+
+    def _on_removed(self, outcome: JobOutcome) -> None:
+        if self._shut:
+            return
+        job, self.remove_job = self.remove_job, None
+        if job is not None:
+            job.wait()
+            job.deleteLater()
+        self.refresh()
+        if outcome.error:
+            self.show_error(outcome.error)
+            return
+        removed = outcome.value
+        self.show_note(f"Removed {removed.name}: {size_text(removed.freed_bytes)} freed.")
+        self.removed.emit(removed.name)
+
+    @property
+    def busy(self) -> bool:
+        return self.install_thread is not None or self.remove_job is not None
+
+    def shutdown(self) -> None:
+        """Stop an install (nothing is left of it) and wait for a removal. Idempotent."""
+        self._shut = True
+        thread, self.install_thread = self.install_thread, None
+        if thread is not None:
+            thread.ended.disconnect(self._on_install_ended)
+            thread.request_stop()
+            thread.wait()
+        job, self.remove_job = self.remove_job, None
+        if job is not None:
+            job.done.disconnect(self._on_removed)
+            job.wait()
