@@ -36,6 +36,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from photofind.core.atomic import fsync_dir
 from photofind.core.errors import CatalogError
 
 log = logging.getLogger(__name__)
@@ -128,17 +129,6 @@ def _fsync_file(path: str | Path) -> None:
     # Windows' fsync needs a handle opened for writing.
     with open(path, "r+b") as f:
         os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames durable. Windows cannot open a directory, and NTFS journals renames."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _check_header(path: Path, dim: int) -> None:
@@ -455,7 +445,7 @@ class VectorIndex:
                 os.replace(tmp_index, self.path)
                 os.replace(tmp_meta, self.meta_path)
                 temps.clear()
-                _fsync_dir(folder)
+                fsync_dir(folder)
             except (OSError, RuntimeError) as err:
                 raise CatalogError(
                     f"Could not save the search index in {folder} ({err}). "

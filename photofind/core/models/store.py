@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from photofind.core.atomic import fsync_dir, write_json_atomic
 from photofind.core.clip.bundle import BUILTIN_MODELS, ModelBundle, builtin_models_dir
 from photofind.core.config import DEFAULT_MODEL, MODEL_ENV, AppPaths
 from photofind.core.errors import ModelError
@@ -41,36 +42,6 @@ STALE_STAGING_S = 24 * 3600  # an install older than this was killed: its stagin
 # Folder names only: no separators, no leading dot (hidden, staging), no "+" (model ids use
 # "NAME+int8"), short enough for every file system.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-
-# -- small file helpers ----------------------------------------------------------------
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (not possible on every platform: then a no-op)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
