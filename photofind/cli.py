@@ -73,6 +73,7 @@ from photofind.core.models import (
     set_active_model,
 )
 from photofind.core.models.install import InstallProgress, import_model, install_model
+from photofind.core.scanner import is_empty_folder
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_K = 20
@@ -279,6 +280,11 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
         for folder in known:
             if not folder.is_dir():
                 err(f"photofind: {one_line(folder)} is not reachable now; its photos are kept.")
+            elif is_empty_folder(folder):
+                err(
+                    f"photofind: {one_line(folder)} is empty (an unplugged drive?); its photos "
+                    "are kept until you remove the folder from the library."
+                )
         cancel = threading.Event()
         view = ProgressView()
         last = IndexProgress("scanning")

@@ -80,6 +80,17 @@ def walk(roots: Sequence[Path], unreadable: list[Path] | None = None) -> Iterato
         stack.extend(reversed(subdirs))
 
 
+def is_empty_folder(folder: Path) -> bool:
+    """An empty library folder is most likely a mount point whose drive is unplugged (the
+    folder stays behind): its photos are kept, not swept. Removing the folder from the
+    library is how to forget them."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
 def plan(
     roots: Sequence[Path],
     catalog_rows: dict[bytes, PhotoRow],
@@ -103,7 +114,7 @@ def plan(
             result.unchanged += 1
             continue
         result.todo.append(found)
-    result.offline_roots = [r for r in roots if not os.path.isdir(r)]
+    result.offline_roots = [r for r in roots if not os.path.isdir(r) or is_empty_folder(r)]
     # A folder that could not be listed (permissions, a flaky network share) is kept like
     # an offline root: sweeping it would throw away embeddings that cost hours to redo.
     kept = [*result.offline_roots, *result.unreadable_folders]

@@ -166,6 +166,7 @@ def test_unreachable_root_keeps_its_photos(cat: Catalog, tmp_path: Path):
     home = tmp_path / "home"
     on_drive = record(cat, touch(drive / "a.jpg"))
     on_drive_2 = record(cat, touch(drive_2 / "b.jpg"))
+    touch(drive_2 / "other.jpg")  # drive_2 is plugged in: it still holds a photo
     at_home = record(cat, touch(home / "c.jpg"))
     (drive_2 / "b.jpg").unlink()
     (drive / "a.jpg").unlink()
@@ -195,3 +196,16 @@ def test_folder_that_cannot_be_listed_keeps_its_photos(cat, tmp_path, monkeypatc
     assert result.unreadable_folders == [root / "share"]
     assert set(result.vanished) == {gone}
     assert kept not in result.vanished
+
+
+def test_empty_root_is_a_drive_unplugged_from_its_mount_point(cat: Catalog, tmp_path: Path):
+    mount = tmp_path / "mnt" / "photos"
+    kept = record(cat, touch(mount / "a.jpg"))
+    (mount / "a.jpg").unlink()  # the folder stays behind, empty, when the drive goes
+    result = make_plan(cat, [mount])
+    assert result.offline_roots == [mount]
+    assert kept not in result.vanished
+
+    touch(mount / "new.jpg")  # something is there again: deletions count once more
+    result = make_plan(cat, [mount])
+    assert result.offline_roots == [] and set(result.vanished) == {kept}
