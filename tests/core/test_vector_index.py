@@ -376,3 +376,12 @@ def test_search_from_two_threads_while_another_adds(tmp_path):
     assert len(index) == 5100 and min(searches) > 0
     assert any(100 < size < 5100 for size in sizes_seen)  # searched a half-built index
     assert index.search(vectors[-1], 1)[0][0] == 5099
+
+
+def test_search_ef_grows_with_the_library():
+    from photofind.core.vector_index import EF_MAX, search_ef
+
+    assert search_ef(256, 1_000) == 256
+    assert search_ef(256, 100_000) == 256
+    assert search_ef(256, 480_000) == 1229
+    assert search_ef(256, 10_000_000) == EF_MAX
