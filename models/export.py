@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import shutil
 import sys
 import time
@@ -257,27 +256,6 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 # -- quantisation -----------------------------------------------------------------------------
 
 
-def quantize_visual_int8(fp32_path: Path, int8_path: Path) -> None:
-    """Dynamic int8 quantisation of the MatMul/Gemm weights (signed, per tensor).
-
-    The patch-embedding Conv stays float: quantising it too (ConvInteger) measured slower
-    on CPU for no size that matters. ``quant_pre_process`` was measured as well: it takes
-    ~5 s on a ViT-B/32 and changes neither speed nor accuracy, so it is not run.
-    """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    logging.disable(logging.WARNING)  # "consider pre-processing": measured, not needed
-    try:
-        quantize_dynamic(
-            str(fp32_path),
-            str(int8_path),
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul", "Gemm"],
-        )
-    finally:
-        logging.disable(logging.NOTSET)
-
-
 def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a / np.linalg.norm(a, axis=1, keepdims=True)
     b = b / np.linalg.norm(b, axis=1, keepdims=True)
@@ -458,6 +436,9 @@ def export_hf_clip(
     _write_json(out_dir / "textual" / "tokenizer_config.json", tok_cfg)
 
     if quantize == "int8":
+        # The same quantisation 'photofind model install --int8' runs on downloaded models.
+        from photofind.core.models.quantize import quantize_visual_int8
+
         quantize_visual_int8(visual_path, int8_path)
         fp32 = v_sess.run(None, {"image": images})[0]
         int8 = _session(int8_path).run(None, {"image": images})[0]
