@@ -91,11 +91,11 @@ SERVING_KEY = "serving_model"  # catalog meta: the last model that embedded ever
 
 
 def _open_model(
-    paths: AppPaths, catalog: Catalog, bundle: ModelBundle, provider: str
+    paths: AppPaths, catalog: Catalog, bundle: ModelBundle, provider: str, language: str | None
 ) -> tuple[ClipEncoder, VectorIndex, str]:
     # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
     encoder = ClipEncoder(
-        bundle, provider, int8=provider == "cpu" and uses_int8(bundle), language=query_language()
+        bundle, provider, int8=provider == "cpu" and uses_int8(bundle), language=language
     )
     index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
     status = index.load_or_rebuild(
@@ -106,7 +106,7 @@ def _open_model(
 
 
 def _previous_model(
-    paths: AppPaths, catalog: Catalog, current: ClipEncoder, provider: str
+    paths: AppPaths, catalog: Catalog, current: ClipEncoder, provider: str, language: str | None
 ) -> tuple[ClipEncoder, VectorIndex] | None:
     """The model that answered searches before ``current`` was chosen, if ``current`` has
     not embedded every photo yet and that one has (and is still installed)."""
@@ -114,15 +114,21 @@ def _previous_model(
     if not name or name == current.bundle.name or not catalog.counts(current.model_id).pending:
         return None
     try:
-        encoder, index, _ = _open_model(paths, catalog, find_model(name, paths.models_dir), provider)
+        bundle = find_model(name, paths.models_dir)
+        encoder, index, _ = _open_model(paths, catalog, bundle, provider, language)
     except ModelError:
         return None  # removed since: the new model answers with what it has so far
     counts = catalog.counts(encoder.model_id)
     return (encoder, index) if counts.photos and not counts.pending else None
 
 
-def open_library(paths: AppPaths, model: str, provider: str = "auto") -> Library:
+def open_library(
+    paths: AppPaths, model: str, provider: str = "auto", language: str | None = None
+) -> Library:
     """Open (or create) the catalog in ``paths.data_dir`` with ``model`` active.
+
+    ``language``: the query language for NLLB models (a FLORES-200 code or a locale);
+    default ``PHOTOFIND_LANGUAGE``, else read off each query's script.
 
     Raises PhotofindError subclasses with a user-facing message: no such model, a broken
     model folder, an unusable or newer data folder."""
@@ -130,8 +136,9 @@ def open_library(paths: AppPaths, model: str, provider: str = "auto") -> Library
     catalog = Catalog(paths.catalog_path)
     try:
         resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
-        encoder, index, status = _open_model(paths, catalog, bundle, resolved)
-        previous = _previous_model(paths, catalog, encoder, resolved)
+        language = language or query_language()
+        encoder, index, status = _open_model(paths, catalog, bundle, resolved, language)
+        previous = _previous_model(paths, catalog, encoder, resolved, language)
     except BaseException:
         catalog.close()
         raise

@@ -471,3 +471,8 @@ def test_language_setting_reaches_the_library(nllb, tmp_path, monkeypatch):
         assert library.encoder.tokenize(["一辆自行车"])[0][0, 0] == code("zho_Hans")
     finally:
         library.close()
+    library = open_library(app_paths(tmp_path / "data"), str(nllb.root), "cpu", language="ru")
+    try:
+        assert library.encoder.tokenize(["a bicycle"])[0][0, 0] == code("rus_Cyrl")
+    finally:
+        library.close()
