@@ -1,4 +1,5 @@
-"""What the app remembers between runs (window geometry, thumbnail size, sort, threshold).
+"""What the app remembers between runs (window geometry, thumbnail size, sort, threshold,
+the query language for multilingual models).
 
 Kept in ``AppPaths.settings_path`` (``settings.json`` in the data folder) as JSON, written
 atomically: a temporary file in the same folder, fsync, then a rename over the old file,
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from photofind.core.atomic import write_json_atomic
+from photofind.core.clip.language import is_flores_code
 
 SORT_MODES = ("relevance", "date")
 
@@ -28,6 +30,8 @@ class Settings:
     thumbnail_size: int = 160  # logical pixels of one grid cell's picture
     min_score: float = 0.0  # results scoring below this are hidden
     sort: str = "relevance"  # one of SORT_MODES
+    # NLLB models: every query's language, a FLORES-200 code; None reads it off the script
+    query_language: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys of other versions, kept as is
 
 
@@ -41,6 +45,8 @@ def _valid(name: str, value: Any) -> bool:
         return value is None or isinstance(value, str)
     if name == "sort":
         return value in SORT_MODES
+    if name == "query_language":
+        return value is None or (isinstance(value, str) and is_flores_code(value))
     if isinstance(default, bool) or isinstance(value, bool):
         return False
     if isinstance(default, float):

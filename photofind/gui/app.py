@@ -72,12 +72,14 @@ def binding_problem() -> str | None:
 
 
 def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library, AppPaths] | None:
-    """open_library, and on a PhotofindError a message offering what can be done instead.
+    """open_library (with the query language saved in that data folder's settings), and on
+    a PhotofindError a message offering what can be done instead.
 
     Returns None when the user gives up."""
     while True:
+        language = load_settings(paths.settings_path).query_language
         try:
-            return open_library(paths, model, provider), paths
+            return open_library(paths, model, provider, language), paths
         except PhotofindError as exc:
             log.warning("Cannot open the library: %s", exc)
             box = QMessageBox(QMessageBox.Icon.Warning, "photofind cannot start", str(exc))
@@ -124,11 +126,14 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
     if opened is None:
         return 1
     library, paths = opened
+    settings = load_settings(paths.settings_path)
     from photofind.gui.main_window import MainWindow
 
     hint = f"The report is also in the log file {log_path}." if log_path else ""
-    window = MainWindow(library, paths, load_settings(paths.settings_path), log_hint=hint,
-                        open_model=lambda name: open_library(paths, name, provider))
+    # The window changes settings.query_language (Models ▸ Query language) before it reopens.
+    window = MainWindow(library, paths, settings, log_hint=hint,
+                        open_model=lambda name: open_library(paths, name, provider,
+                                                             settings.query_language))
     # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
     # runs signal handlers only between bytecodes, so a timer lets it in now and then.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())

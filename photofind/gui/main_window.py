@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -62,6 +62,10 @@ from photofind.gui.workers import IndexController, Job, JobOutcome, SearchOutcom
 log = logging.getLogger(__name__)
 
 COUNTS_EVERY_S = 2.0  # the catalog is counted at most this often while indexing
+# While indexing, the query shown is searched again at most this often (if the index has
+# grown): new matches appear within a few seconds, yet a query costs one model run and the
+# grid is not redrawn under the user more than once per glance.
+REFRESH_EVERY_MS = 3000
 MAX_QUERY_IMAGES = 8
 DEFAULT_SIZE = QSize(1120, 760)
 MESSAGE_MS = 8000  # long enough to read a sentence twice
@@ -87,11 +91,13 @@ class MainWindow(QMainWindow):
         open_model: Callable[[str], Library] | None = None,
     ) -> None:
         """``open_model(name)`` opens the library with another model (the composition
-        root's open_library with the same data folder and provider): Models ▸ Use."""
+        root's open_library with the same data folder and provider, and with
+        ``settings.query_language``): Models ▸ Use, and a change of the query language."""
         super().__init__()
         self.library = library
         provider = library.encoder.requested_provider
-        self.open_model = open_model or (lambda name: open_library(paths, name, provider))
+        self.open_model = open_model or (
+            lambda name: open_library(paths, name, provider, self.settings.query_language))
         self.paths = paths
         self.settings = settings
         self.system = system or SystemActions()
@@ -109,6 +115,9 @@ class MainWindow(QMainWindow):
         self.query = QueryController(lambda: self.library.search, self)
         self.indexing = IndexController(lambda: self.library.indexer(), self)
         self.fetcher = UrlImageFetcher(self)
+        self.refresh_timer = QTimer(self)  # runs while indexing: see _refresh_results
+        self.refresh_timer.setInterval(REFRESH_EVERY_MS)
+        self.refresh_timer.timeout.connect(self._refresh_results)
         self._jobs: list[Job] = []
         self._folders = library.catalog.folders()
         self._counts = library.counts()
@@ -261,6 +270,9 @@ class MainWindow(QMainWindow):
             self._update_page()
 
     def _on_results(self, outcome: SearchOutcome) -> None:
+        if outcome.request.quiet:
+            self._on_refreshed(outcome)
+            return
         self.model.set_hits(outcome.hits)
         if outcome.seq != self._results_seq:  # a new query, not the rest of the one shown
             self._results_seq = outcome.seq
@@ -269,6 +281,39 @@ class MainWindow(QMainWindow):
         if outcome.error:
             self.show_message(outcome.error)
         self._update_page()
+        if outcome.complete and not self.indexing.running:
+            self._refresh_results()  # the run ended while this was searched: catch up
+
+    def _refresh_results(self) -> None:
+        """While indexing: search the query shown again if the index has grown since."""
+        last = self.query.last
+        if last is not None and last.complete and len(self.library.search.index) > last.index_size:
+            self.query.refresh()  # does nothing while the user's own search is on its way
+
+    def _on_refreshed(self, outcome: SearchOutcome) -> None:
+        """The outcome of a refresh (:meth:`_refresh_results`), shown without disturbing.
+
+        When the new hits keep every row where it is (the same ones first, new matches
+        after them) the rows are appended, and the scrolling and selection stay. Otherwise
+        the grid would be rebuilt: that is done only while the user is not using it (at the
+        top, nothing selected, the pointer elsewhere), since a cell moving under the pointer
+        or out of sight while scrolling is a click on the wrong photo. Else the new matches
+        wait: the status bar says so, and Enter in the search field shows them. Focus is
+        never touched."""
+        if not outcome.complete:
+            return  # the rest follows at once: apply the whole list in one go
+        self._results_seq = outcome.seq
+        if outcome.error:
+            return  # the query worked a moment ago; keep its results
+        view = self.view
+        in_use = (view.verticalScrollBar().value() > 0 or view.underMouse()
+                  or view.selectionModel().hasSelection())
+        if self.model.keeps_rows(outcome.hits) or not in_use:
+            self.model.set_hits(outcome.hits)
+            self._update_page()
+        else:
+            self.show_message("New matches were found; press Enter in the search field to "
+                              "show them.")
 
     def _prefetch_thumbnails(self) -> None:
         """Ask for the first screen's thumbnails now, best first, not after the first paint."""
@@ -454,6 +499,8 @@ class MainWindow(QMainWindow):
         paused = self.indexing.paused
         if self.pause_action.isChecked() != paused:
             self.pause_action.setChecked(paused)
+        if self.indexing.running != self.refresh_timer.isActive():
+            (self.refresh_timer.start if self.indexing.running else self.refresh_timer.stop)()
         if self.indexing.last is not None and self.indexing.running:
             self.index_status.show_progress(self.indexing.last, paused)
         elif not self.indexing.running:
@@ -468,8 +515,7 @@ class MainWindow(QMainWindow):
         self.index_status.show_progress(progress, self.indexing.paused)
         if progress.phase == "done":
             self._show_idle_status()
-            if not self.query.is_empty and not self.view.selectionModel().hasSelection():
-                self.query.search_now()  # the results may now include the rest of the library
+            self._refresh_results()  # the results may now include the rest of the library
         if self.query.is_empty or finished:
             self._update_page()
 
@@ -513,10 +559,12 @@ class MainWindow(QMainWindow):
         if self.models_dialog is None:
             dialog = ModelsDialog(self.paths, self)
             dialog.use_requested.connect(self._use_from_dialog)
+            dialog.language_chosen.connect(self._language_from_dialog)
             dialog.installed.connect(lambda _name: self._update_page())
             self.models_dialog = dialog
         dialog = self.models_dialog
         dialog.set_current(self.library.model_name, self.library.search_model_name)
+        dialog.set_language(self.settings.query_language)
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
@@ -530,6 +578,19 @@ class MainWindow(QMainWindow):
             self.models_dialog.show_error(error)
         elif self.models_dialog is not None:
             self.models_dialog.show_note(self._switch_note(name))
+
+    def _language_from_dialog(self, code: str | None) -> None:
+        error = self.set_query_language(code)
+        dialog = self.models_dialog
+        if dialog is None:
+            return
+        dialog.set_language(self.settings.query_language)  # back to the old one on failure
+        if error:
+            dialog.show_error(error)
+        else:
+            dialog.show_note(f"Queries are now read as {dialog.language_name(code)}."
+                             if code else "The language of each query is now read off its "
+                             "script.")
 
     def _switch_note(self, name: str) -> str:
         library = self.library
@@ -558,6 +619,35 @@ class MainWindow(QMainWindow):
             set_active_model(self.paths, name)  # checks that it loads, then remembers it
         except (PhotofindError, OSError) as exc:
             return str(exc)
+        error = self._reopen(name)
+        if error:
+            with contextlib.suppress(PhotofindError, OSError):
+                set_active_model(self.paths, previous_choice)
+            return error
+        if not self.library.switching:
+            self.show_message(f"Searches now use {name}.")
+        self._models_changed()
+        return None
+
+    def set_query_language(self, code: str | None) -> str | None:
+        """Models ▸ Query language: remember it and reopen the library with it (the text
+        encoder reads it when it is made, and the search service caches text embeddings).
+        Returns the sentence to show when that cannot be done; the language then stays."""
+        if code == self.settings.query_language:
+            return None
+        if self._making_demo:
+            return "The demo library is being made; choose the language when it is ready."
+        previous, self.settings.query_language = self.settings.query_language, code
+        error = self._reopen(self.library.model_name)
+        if error:
+            self.settings.query_language = previous
+        return error
+
+    def _reopen(self, name: str) -> str | None:
+        """Open the library again with model ``name`` and the settings' query language: the
+        index run stops (committing what it has), the new library opens, then the old one
+        closes, and indexing and searching start again. On failure (the sentence returned)
+        the old library stays in use."""
         old = self.library
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -566,8 +656,6 @@ class MainWindow(QMainWindow):
             try:
                 library = self.open_model(name)
             except (PhotofindError, OSError) as exc:
-                with contextlib.suppress(PhotofindError, OSError):
-                    set_active_model(self.paths, previous_choice)
                 self._restart_workers()
                 return str(exc)
             self.library = library
@@ -580,11 +668,8 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self._show_idle_status()
         self._update_page()
-        if not library.switching:
-            self.show_message(f"Searches now use {name}.")
         if not self.query.is_empty:
             self.query.search_now()
-        self._models_changed()
         return None
 
     def _restart_workers(self) -> None:
@@ -707,6 +792,7 @@ class MainWindow(QMainWindow):
         self.indexing.progressed.disconnect(self._on_index_progress)
         self.indexing.state_changed.disconnect(self._on_index_state)
         self.query.results.disconnect(self._on_results)
+        self.refresh_timer.stop()
         self.indexing.stop()
         self.query.stop()
         for job in list(self._jobs):

@@ -5,6 +5,10 @@ result limit search at once. Every request gets the next sequence number and onl
 outcome of the newest request is shown, so a slow query that finishes late can never
 replace the results of the one typed after it.
 
+While the library is being indexed the window asks for the current query again now and
+then (:meth:`QueryController.refresh`): such a request is marked ``quiet`` and gets a
+sequence number like any other, so a query typed after it still wins.
+
 The search thread can be stopped and started again (the window does so while it reopens
 the library with another model); a query made meanwhile is searched when it starts.
 """
@@ -92,9 +96,21 @@ class QueryController(QObject):
         self._submit()
         self.busy_changed.emit(True)
 
-    def _submit(self) -> None:
+    def refresh(self) -> bool:
+        """Search the current query again, quietly: no busy signal, and the outcome's request
+        is marked ``quiet``. Nothing happens (False) with no query, no thread, or while the
+        user's own search is waiting or running: it replaces the pending request, and its
+        results are at least as new."""
+        if self.is_empty or self.busy or self._timer.isActive() or self._thread is None:
+            return False
+        self._seq += 1
+        self._submit(quiet=True)
+        return True
+
+    def _submit(self, *, quiet: bool = False) -> None:
         if self._thread is not None:
-            self._thread.submit(SearchRequest(self._seq, self._text, self._images, self.limit))
+            self._thread.submit(
+                SearchRequest(self._seq, self._text, self._images, self.limit, quiet))
 
     def _on_searched(self, outcome: SearchOutcome) -> None:
         if outcome.seq != self._seq:

@@ -47,6 +47,7 @@ class SearchRequest:
     text: str
     images: tuple[Path | bytes, ...]
     k: int
+    quiet: bool = False  # the same query again because the index grew (not the user asking)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class SearchOutcome:
     elapsed_s: float
     error: str | None = None  # a user-facing sentence (e.g. the dropped file is no image)
     complete: bool = True  # False: the first page, the rest follows under the same seq
+    index_size: int = 0  # photos in the searched index when the search began
 
     @property
     def seq(self) -> int:
@@ -137,25 +139,29 @@ class SearchThread(QThread):
     def _search(self, request: SearchRequest) -> None:
         started = time.perf_counter()
         service = self._service()
+        size = len(service.index)  # the window re-runs the query once the index has grown
+
+        def outcome(hits: list[SearchHit], error: str | None = None, *,
+                    complete: bool = True) -> SearchOutcome:
+            return SearchOutcome(request, hits, time.perf_counter() - started, error,
+                                 complete, size)
+
         try:
             query = service.query_vector(request.text, request.images)
         except PhotofindError as exc:
-            self.searched.emit(SearchOutcome(request, [], time.perf_counter() - started, str(exc)))
+            self.searched.emit(outcome([], str(exc)))
             return
         if query is None:
-            self.searched.emit(SearchOutcome(request, [], time.perf_counter() - started))
+            self.searched.emit(outcome([]))
             return
         first = service.search_vector(query, min(FIRST_PAGE, request.k))
         if len(first) < min(FIRST_PAGE, request.k) or request.k <= FIRST_PAGE:
-            self.searched.emit(SearchOutcome(request, first, time.perf_counter() - started))
+            self.searched.emit(outcome(first))
             return
-        self.searched.emit(
-            SearchOutcome(request, first, time.perf_counter() - started, complete=False)
-        )
+        self.searched.emit(outcome(first, complete=False))
         if self._overtaken():
             return
-        hits = service.search_vector(query, request.k)
-        self.searched.emit(SearchOutcome(request, hits, time.perf_counter() - started))
+        self.searched.emit(outcome(service.search_vector(query, request.k)))
 
 
 # -- indexing ---------------------------------------------------------------------------

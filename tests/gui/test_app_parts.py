@@ -133,3 +133,26 @@ def test_the_binding_check_speaks_only_for_a_broken_pyside(qapp):
     assert (problem is not None) == broken
     if problem:
         assert "PySide6-Essentials<6.12" in problem
+
+
+def test_query_language_setting_round_trips_and_opens_the_library(tmp_path, qapp):
+    paths = app_paths(tmp_path / "data")
+    path = paths.settings_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for garbage in ('"German"', "3", '"de"'):  # not a FLORES-200 code: Automatic
+        path.write_text(f'{{"query_language": {garbage}, "other": 1}}')
+        assert load_settings(path).query_language is None
+    settings = load_settings(path)
+    settings.query_language = "zho_Hant"
+    save_settings(path, settings)
+    data = json.loads(path.read_text())
+    assert data["query_language"] == "zho_Hant" and data["other"] == 1  # unknown key kept
+    assert load_settings(path).query_language == "zho_Hant"
+
+    opened = app.open_or_explain(paths, "tiny-shapes", "cpu")  # what main() runs
+    assert opened is not None
+    library, _ = opened
+    try:
+        assert library.encoder.language == "zho_Hant"
+    finally:
+        library.close()

@@ -232,3 +232,34 @@ def test_a_refused_connection_is_one_sentence_and_the_model_stays(qtbot, make_wi
     assert window.library.model_name == "tiny-shapes"
     assert chosen_model(window.paths) == "tiny-shapes"
     assert table(dialog)[DEFAULT.name]["State"] == "Not installed"
+
+
+def test_query_language_is_remembered_and_reopens_the_library_with_it(qtbot, make_window,
+                                                                       library_photos):
+    window = make_window([library_photos])
+    assert window.library.encoder.language is None  # Automatic
+    dialog = window.show_models()
+    combo = dialog.language
+    assert "NLLB" in combo.toolTip() and "script" in combo.toolTip()
+    assert combo.currentData() is None and combo.currentText() == "Automatic"
+    old_library = window.library
+
+    index = combo.findData("deu_Latn")
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)  # as the user's choice
+    assert window.library is not old_library
+    assert window.library.encoder.language == "deu_Latn"
+    assert window.settings.query_language == "deu_Latn"
+    assert dialog.message.text() == "Queries are now read as German."
+    search(qtbot, window, "ein roter Kreis")  # searching works with the reopened library
+
+    # saved with the settings, and the next launch opens with it
+    window.close()
+    window.library.close()
+    again = make_window([library_photos])
+    assert again.settings.query_language == "deu_Latn"
+    assert again.show_models().language.currentText() == "German"
+    # a model switch reopens with it too
+    install_copy(again, "shapes-copy")
+    assert again.use_model("shapes-copy") is None
+    assert again.library.encoder.language == "deu_Latn"

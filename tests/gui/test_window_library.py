@@ -3,6 +3,7 @@ failed files, the first-run and demo states, and errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 import threading
@@ -147,3 +148,64 @@ def test_window_geometry_and_view_settings_are_remembered(qtbot, make_window, tm
     again = make_window(settings=saved)
     assert (again.width(), again.height()) == (700, 500)
     assert again.delegate.size == 224
+
+
+def test_a_query_typed_early_gets_new_matches_while_indexing(qtbot, make_window, library_photos,
+                                                            monkeypatch):
+    monkeypatch.setattr(main_window, "REFRESH_EVERY_MS", 50)
+    window = make_window([library_photos], start=False)
+    window.indexing.start()
+    window.query.start()
+    _pause_after_first_batch(window)  # and after every batch once resumed
+    qtbot.waitUntil(lambda: window.indexing.last is not None and window.indexing.last.done > 0,
+                    timeout=20_000)
+    search(qtbot, window, "a red circle")
+    first = window.model.rowCount()
+    assert 0 < first < 48
+    window._refresh_results()
+    assert not window.query.busy  # the index has not grown since: nothing searched
+    window.view.setFocus()
+    focused = window.focusWidget()
+
+    window.indexing._thread.resume()  # one more batch, then paused again: still running
+    qtbot.waitUntil(lambda: window.model.rowCount() > first, timeout=20_000)
+    assert window.indexing.running
+    assert window.query.last.request.quiet and window.query.last.request.text == "a red circle"
+    assert window.search_bar.text() == "a red circle"
+    assert window.focusWidget() is focused  # never steals focus
+
+
+def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(qtbot, make_window,
+                                                                      library_photos):
+    window = make_window([library_photos])
+    wait_indexed(qtbot, window)
+    search(qtbot, window, "a red circle")
+    outcome = window.query.last
+    hits = outcome.hits
+
+    def refreshed(shown):
+        request = dataclasses.replace(outcome.request, seq=outcome.seq + 1, quiet=True)
+        window._on_results(dataclasses.replace(outcome, request=request, hits=shown))
+
+    # pretend only the first 40 were found, select one, then the rest arrive: appended
+    window.model.set_hits(hits[:40])
+    window.view.setCurrentIndex(window.model.index(3))
+    refreshed(hits)
+    assert window.model.rowCount() == 48
+    assert window.view.selected_hits() == [hits[3]]
+    # a reordered list while a photo is selected waits: the grid does not move
+    reordered = [hits[5], *hits[:5], *hits[6:]]
+    refreshed(reordered)
+    assert window.model.hits() == hits
+    assert "press Enter" in window.statusBar().currentMessage()
+    # with nothing selected, at the top, the grid is simply rebuilt
+    window.view.clearSelection()
+    refreshed(reordered)
+    assert window.model.hits() == reordered
+
+    # a refresh asked for while the user's own search is on its way does nothing
+    window.query.set_query("a blue star", (), immediate=False)
+    assert not window.query.refresh()
+    qtbot.waitUntil(lambda: window.query.last.request.text == "a blue star"
+                    and not window.query.busy, timeout=10_000)
+    assert not window.query.last.request.quiet

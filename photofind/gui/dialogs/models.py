@@ -4,7 +4,9 @@ Install downloads a model on a worker thread (:class:`~photofind.gui.workers.Ins
 with a progress bar and Cancel; nothing is downloaded until Install is clicked. Use asks
 the window to reopen the library with the model (``use_requested``); the window answers
 with :meth:`ModelsDialog.set_current` or :meth:`ModelsDialog.show_error`. Remove deletes
-a model that is not in use, on a pool thread. Every failure is the core's one sentence,
+a model that is not in use, on a pool thread. The query language (for multilingual NLLB
+models) is chosen here too: the window remembers it and reopens the library with it
+(``language_chosen``), as Use does. Every failure is the core's one sentence,
 shown here; the model in use never changes because of one.
 """
 
@@ -18,6 +20,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -51,6 +54,29 @@ STEPS = {  # the same steps as 'photofind model install' names
     "quantizing": "Making the int8 image encoder and comparing it with the original…",
     "installing": "Installing…",
 }
+QUERY_LANGUAGES = (  # (label, FLORES-200 code); None reads each query's script
+    ("Automatic", None),
+    ("English", "eng_Latn"),
+    ("Chinese (Simplified)", "zho_Hans"),
+    ("Chinese (Traditional)", "zho_Hant"),
+    ("Japanese", "jpn_Jpan"),
+    ("Korean", "kor_Hang"),
+    ("German", "deu_Latn"),
+    ("French", "fra_Latn"),
+    ("Spanish", "spa_Latn"),
+    ("Russian", "rus_Cyrl"),
+    ("Arabic", "arb_Arab"),
+    ("Hindi", "hin_Deva"),
+    ("Portuguese", "por_Latn"),
+    ("Italian", "ita_Latn"),
+)
+LANGUAGE_TIP = (
+    "The language your searches are written in. It matters only for multilingual (NLLB) "
+    "models, which are told the language of each query; other models ignore it. Automatic "
+    "reads the language off the query's script (Latin letters are taken as English), so "
+    "choose your language if you search in German, French, Spanish…. Changing it reopens "
+    "the library, as Use does."
+)
 INT8_LABEL = "int8 (smaller, faster on CPU)"
 NUMERIC = (1, 3, 4)  # Size, Embedding, Recall: right-aligned
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -145,6 +171,7 @@ class Row:
 
 class ModelsDialog(QDialog):
     use_requested = Signal(str)  # the user chose Use on an installed model
+    language_chosen = Signal(object)  # the user chose a query language: a code, or None
     installed = Signal(str)  # a model was installed (the first-run page offers it now)
     removed = Signal(str)
 
@@ -252,6 +279,22 @@ class ModelsDialog(QDialog):
         self.message.hide()
         layout.addWidget(self.message)
 
+        language_row = QHBoxLayout()
+        label = QLabel("&Query language:", self)
+        self.language = QComboBox(self)
+        self.language.setObjectName("queryLanguage")
+        for name, code in QUERY_LANGUAGES:
+            self.language.addItem(name, code)
+        self.language.setToolTip(LANGUAGE_TIP)
+        label.setToolTip(LANGUAGE_TIP)
+        label.setBuddy(self.language)
+        self.language.activated.connect(  # the user's choice only, never set_language's
+            lambda index: self.language_chosen.emit(self.language.itemData(index)))
+        language_row.addWidget(label)
+        language_row.addWidget(self.language)
+        language_row.addStretch(1)
+        layout.addLayout(language_row)
+
         bottom = QHBoxLayout()
         self.source = QLabel(self)
         self.source.setObjectName("recallSource")
@@ -270,6 +313,15 @@ class ModelsDialog(QDialog):
         while a newly chosen model has not embedded every photo yet)."""
         self.in_use, self.answering = in_use, answering
         self.refresh()
+
+    def set_language(self, code: str | None) -> None:
+        """Show ``code`` as the query language (one not in the list reads as Automatic)."""
+        index = self.language.findData(code)
+        self.language.setCurrentIndex(max(0, index))
+
+    @staticmethod
+    def language_name(code: str | None) -> str:
+        return next((name for name, c in QUERY_LANGUAGES if c == code), str(code))
 
     def refresh(self) -> None:
         selected = self.selected_name()

@@ -61,17 +61,23 @@ class ResultsModel(QAbstractListModel):
 
     # -- what is shown --------------------------------------------------------------------
 
+    def keeps_rows(self, hits: list[SearchHit]) -> bool:
+        """True when showing ``hits`` leaves every row shown where it is (the same hits, or
+        more after them): :meth:`set_hits` then keeps the scrolling and the selection."""
+        old = self._all
+        if hits == old:
+            return True
+        return self._sort == "relevance" and len(hits) > len(old) and hits[: len(old)] == old
+
     def set_hits(self, hits: list[SearchHit]) -> None:
         """Show ``hits``. When they only add to the end of what is shown (the rest of a search
         whose first page is on screen), rows are appended: scrolling and selection stay."""
         hits = list(hits)
         old = self._all
-        if (
-            self._sort == "relevance"
-            and old
-            and len(hits) > len(old)
-            and hits[: len(old)] == old
-        ):
+        if hits == old:
+            self.summary_changed.emit()
+            return
+        if old and self.keeps_rows(hits):
             tail = [h for h in hits[len(old):] if self._min_score <= 0 or h.score >= self._min_score]
             self._all = hits
             if tail:
