@@ -26,7 +26,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -254,13 +254,12 @@ def _finish(
     bundle = check_bundle(staging, name)
     int8_result = None
     if int8:
-        if cancel.is_set():
-            yield InstallProgress("cancelled", name)
+        int8_result = yield from _quantize(staging, bundle, options, cancel)
+        if int8_result is None:
             return
-        yield InstallProgress("quantizing", name)
-        int8_result = quantize.make_int8(bundle)
-        options = replace(options, int8=int8_result.kept, int8_cosine=int8_result.cosine)
-    write_options(staging, options)
+        options = read_options(staging)
+    else:
+        write_options(staging, options)
     if cancel.is_set():
         yield InstallProgress("cancelled", name)
         return
@@ -277,6 +276,20 @@ def _finish(
     yield InstallProgress("installed", name, result=result)
 
 
+def _quantize(
+    folder: Path, bundle: ModelBundle, options: ModelOptions, cancel: threading.Event
+) -> Generator[InstallProgress, None, quantize.Int8Result | None]:
+    """Make the int8 image encoder and record the verdict in ``folder``'s notes. Returns the
+    result, or None after yielding "cancelled"."""
+    if cancel.is_set():
+        yield InstallProgress("cancelled", bundle.name)
+        return None
+    yield InstallProgress("quantizing", bundle.name)
+    result = quantize.make_int8(bundle)
+    write_options(folder, replace(options, int8=result.kept, int8_cosine=result.cosine))
+    return result
+
+
 def _add_int8(
     folder: Path, bundle: ModelBundle, cancel: threading.Event
 ) -> Iterator[InstallProgress]:
@@ -284,15 +297,9 @@ def _add_int8(
     name = bundle.name
     int8_result = None
     if not uses_int8(bundle):
-        if cancel.is_set():
-            yield InstallProgress("cancelled", name)
+        int8_result = yield from _quantize(folder, bundle, read_options(folder), cancel)
+        if int8_result is None:
             return
-        yield InstallProgress("quantizing", name)
-        int8_result = quantize.make_int8(bundle)
-        options = replace(
-            read_options(folder), int8=int8_result.kept, int8_cosine=int8_result.cosine
-        )
-        write_options(folder, options)
     result = InstallResult(
         name=name,
         path=folder,
