@@ -61,13 +61,19 @@ class Library:
         photo it becomes the one that answers searches. True when searches switched now."""
         if self.counts().pending:
             return False
-        self.catalog.set_meta(SERVING_KEY, self.encoder.bundle.name)
+        self._remember_complete()
         if self._previous is None:
             return False
         self._previous[1].save()
         self._previous = None
         self.search = SearchService(self.encoder, self.catalog, self.index)
         return True
+
+    def _remember_complete(self) -> None:
+        """Note this model as the fallback for a later switch (written only when it changes:
+        opening a library to search should not write to the catalog)."""
+        if self.catalog.get_meta(SERVING_KEY) != self.encoder.bundle.name:
+            self.catalog.set_meta(SERVING_KEY, self.encoder.bundle.name)
 
     def close(self) -> None:
         self.index.save()
@@ -108,10 +114,10 @@ def _open_model(
 def _previous_model(
     paths: AppPaths, catalog: Catalog, current: ClipEncoder, provider: str, language: str | None
 ) -> tuple[ClipEncoder, VectorIndex] | None:
-    """The model that answered searches before ``current`` was chosen, if ``current`` has
-    not embedded every photo yet and that one has (and is still installed)."""
+    """The model that answered searches before ``current`` was chosen, if that one has
+    embedded every photo (and is still installed). Asked only while ``current`` has not."""
     name = catalog.get_meta(SERVING_KEY)
-    if not name or name == current.bundle.name or not catalog.counts(current.model_id).pending:
+    if not name or name == current.bundle.name:
         return None
     try:
         bundle = find_model(name, paths.models_dir)
@@ -138,13 +144,16 @@ def open_library(
         resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
         language = language or query_language()
         encoder, index, status = _open_model(paths, catalog, bundle, resolved, language)
-        previous = _previous_model(paths, catalog, encoder, resolved, language)
+        counts = catalog.counts(encoder.model_id)
+        previous = (
+            _previous_model(paths, catalog, encoder, resolved, language) if counts.pending else None
+        )
     except BaseException:
         catalog.close()
         raise
     serving_encoder, serving_index = previous or (encoder, index)
     search = SearchService(serving_encoder, catalog, serving_index)
     library = Library(paths, catalog, encoder, index, search, status, previous)
-    if previous is None and catalog.counts(encoder.model_id).photos:
-        library.after_index_run()  # remember this complete model as the fallback
+    if counts.photos and not counts.pending:
+        library._remember_complete()
     return library

@@ -82,7 +82,7 @@ class SearchService:
                 hits.append(
                     SearchHit(photo_id, row.path, float(score), row.taken_at, row.width, row.height)
                 )
-        hits.sort(key=lambda h: (-h.score, h.photo_id))
+        hits.sort(key=lambda h: (-h.score, h.photo_id))  # clipping can make new ties
         return hits
 
     def search(
