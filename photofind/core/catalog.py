@@ -25,9 +25,14 @@ import numpy as np
 
 from photofind.core.errors import CatalogError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000  # another photofind process (CLI beside the app) may hold the write lock
 PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
+# Why a file failed decides when it is tried again. A transient failure (the file vanished
+# mid-run, permission denied, an I/O error, a lock, a timeout) is retried on the next run:
+# the cause is usually fixed without touching the file. A content failure (not an image,
+# truncated, too large) is retried only when the file's size or mtime change.
+TRANSIENT, CONTENT = "transient", "content"
 
 
 def _execute_script(db: sqlite3.Connection, script: str) -> None:
@@ -82,8 +87,33 @@ def _create_v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_failure_kinds_v2(db: sqlite3.Connection) -> None:
+    """Version 1 retried a failed file only when it changed, so a photo that failed because
+    its folder was offline or its permissions were wrong stayed out of search for good.
+    Failures now carry their kind; the old rows are classified by their message (the
+    sentences version 1 wrote for read errors are the transient ones). Folders that could
+    not be listed are recorded too, so that they can be shown instead of skipped silently."""
+    _execute_script(
+        db,
+        """
+        ALTER TABLE photos ADD COLUMN failure_kind TEXT
+            CHECK (failure_kind IN ('transient', 'content'));
+        UPDATE photos SET failure_kind = CASE
+            WHEN error LIKE 'The file disappeared%' OR error LIKE 'Permission denied%'
+                 OR error LIKE 'The file cannot be read (%' THEN 'transient'
+            ELSE 'content' END
+        WHERE status = 'failed';
+        CREATE TABLE folder_problems (
+            path BLOB PRIMARY KEY,
+            reason TEXT NOT NULL,
+            seen_at REAL NOT NULL
+        );
+        """
+    )
+
+
 # version reached -> the step that reaches it from the version before
-_MIGRATIONS = {1: _create_v1}
+_MIGRATIONS = {1: _create_v1, 2: _add_failure_kinds_v2}
 
 
 @dataclass(frozen=True)
@@ -99,6 +129,7 @@ class PhotoRow:
     status: str
     error: str | None
     model_id: str | None
+    failure_kind: str | None = None  # TRANSIENT or CONTENT when status is FAILED
 
     @property
     def raw_path(self) -> bytes:
@@ -129,7 +160,10 @@ class IndexedPhoto:
     taken_at: float
 
 
-_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id"
+_COLUMNS = (
+    "id, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id, "
+    "failure_kind"
+)
 
 
 def _row(r: tuple) -> PhotoRow:
@@ -308,11 +342,16 @@ class Catalog:
             self._store_vector(db, photo_id, model_id, vector)
             return photo_id
 
-    def record_failed(self, path: Path, size: int, mtime_ns: int, reason: str) -> int:
+    def record_failed(
+        self, path: Path, size: int, mtime_ns: int, reason: str, kind: str = CONTENT
+    ) -> int:
+        """``kind``: TRANSIENT (tried again on the next run) or CONTENT (tried again only
+        when the file changes)."""
         with self.transaction() as db:
             photo_id = self._upsert(
                 db, path, size, mtime_ns, None, None, None, None, FAILED, reason, None
             )
+            db.execute("UPDATE photos SET failure_kind = ? WHERE id = ?", (kind, photo_id))
             db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
             return photo_id
 
@@ -328,7 +367,7 @@ class Catalog:
                 db.execute("DELETE FROM photos WHERE id = ?", (displaced[0],))
             db.execute(
                 "UPDATE photos SET path = ?, size = ?, mtime_ns = ?, status = 'indexed', "
-                "error = NULL WHERE id = ?",
+                "error = NULL, failure_kind = NULL WHERE id = ?",
                 (_fs(path), size, mtime_ns, photo_id),
             )
             return displaced[0] if displaced else None
@@ -364,7 +403,7 @@ class Catalog:
             "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
             "content_hash = excluded.content_hash, width = excluded.width, "
             "height = excluded.height, taken_at = excluded.taken_at, status = excluded.status, "
-            "error = excluded.error, model_id = excluded.model_id",
+            "error = excluded.error, model_id = excluded.model_id, failure_kind = NULL",
             (raw, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id),
         )
         return db.execute("SELECT id FROM photos WHERE path = ?", (raw,)).fetchone()[0]
@@ -427,6 +466,22 @@ class Catalog:
             "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
         )[0][0]
         return Counts(photos=embedded, failed=failed, pending=max(0, total - failed - embedded))
+
+    # -- folders that could not be listed -------------------------------------------------
+
+    def set_folder_problems(self, problems: dict[Path, str]) -> None:
+        """Replace the recorded folder problems with those of the latest complete scan."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM folder_problems")
+            now = time.time()
+            db.executemany(
+                "INSERT INTO folder_problems (path, reason, seen_at) VALUES (?, ?, ?)",
+                [(_fs(p), reason, now) for p, reason in problems.items()],
+            )
+
+    def folder_problems(self) -> list[tuple[Path, str]]:
+        rows = self._query("SELECT path, reason FROM folder_problems ORDER BY path")
+        return [(Path(os.fsdecode(p)), r) for p, r in rows]
 
     def failures(self) -> list[tuple[Path, str]]:
         rows = self._query("SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path")

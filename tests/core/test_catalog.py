@@ -62,13 +62,16 @@ def cat(db_path: Path):
 
 # -- schema -----------------------------------------------------------------------------
 
+CURRENT = catalog_module.SCHEMA_VERSION
+NEXT = CURRENT + 1  # a hypothetical next step, to test the migration machinery
+
 
 def test_new_catalog_is_version_1_in_wal_mode_and_reopens(db_path: Path, tmp_path: Path):
     cat = Catalog(db_path)
     assert cat.add_folder(tmp_path / "photos")
     cat.close()
 
-    assert sql(db_path, "PRAGMA user_version") == [(1,)]
+    assert sql(db_path, "PRAGMA user_version") == [(catalog_module.SCHEMA_VERSION,)]
     assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
     tables = {r[0] for r in sql(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "folders", "photos", "embeddings"} <= tables
@@ -118,26 +121,81 @@ def test_migration_backs_up_the_old_version_then_runs_the_step(db_path, tmp_path
         ran.append(db.execute("PRAGMA user_version").fetchone()[0])
         db.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
 
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(catalog_module._MIGRATIONS, 2, add_albums)
+    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, add_albums)
     migrated = Catalog(db_path)
     try:
-        assert ran == [1], "step 2 runs once, on the version-1 catalog"
-        assert sql(db_path, "PRAGMA user_version") == [(2,)]
+        assert ran == [CURRENT], "the new step runs once, on the current catalog"
+        assert sql(db_path, "PRAGMA user_version") == [(NEXT,)]
         assert sql(db_path, "SELECT COUNT(*) FROM albums") == [(0,)]
         assert migrated.photos([photo_id])[photo_id].path == tmp_path / "a.jpg"
     finally:
         migrated.close()
 
-    backup = db_path.with_name(db_path.name + ".v1.bak")
+    backup = db_path.with_name(db_path.name + f".v{CURRENT}.bak")
     assert backup.is_file()
-    assert sql(backup, "PRAGMA user_version") == [(1,)]
+    assert sql(backup, "PRAGMA user_version") == [(CURRENT,)]
     assert sql(backup, "SELECT id FROM photos") == [(photo_id,)]
     assert not sql(backup, "SELECT name FROM sqlite_master WHERE name = 'albums'")
 
     reopened = Catalog(db_path)  # at the current version: no step runs again
     reopened.close()
-    assert ran == [1]
+    assert ran == [CURRENT]
+
+
+def test_version_1_failures_are_classified_and_folder_problems_appear(db_path, tmp_path):
+    """A version-1 catalog kept read errors (offline folder, permissions) as failures that
+    were never retried; the migration marks those transient so the next run tries them."""
+    db_path.parent.mkdir(parents=True)
+    db = sqlite3.connect(db_path)
+    catalog_module._create_v1(db)
+    db.execute("PRAGMA user_version = 1")
+    rows = [
+        (b"/p/gone.jpg", "The file disappeared while it was being indexed."),
+        (b"/p/locked.jpg", "Permission denied: photofind may not read this file; fix its permissions."),
+        (b"/p/io.jpg", "The file cannot be read (Input/output error)."),
+        (b"/p/bad.jpg", "The file is truncated or corrupt."),
+    ]
+    for path, error in rows:
+        db.execute(
+            "INSERT INTO photos (path, size, mtime_ns, status, error) VALUES (?, 1, 1, 'failed', ?)",
+            (path, error),
+        )
+    db.execute(
+        "INSERT INTO photos (path, size, mtime_ns, status) VALUES (?, 1, 1, 'indexed')",
+        (b"/p/ok.jpg",),
+    )
+    db.commit()
+    db.close()
+
+    cat = Catalog(db_path)
+    try:
+        kinds = {r.path.name: r.failure_kind for r in cat.all_photos().values()}
+        assert kinds == {
+            "gone.jpg": "transient", "locked.jpg": "transient", "io.jpg": "transient",
+            "bad.jpg": "content", "ok.jpg": None,
+        }
+        assert cat.folder_problems() == []
+        cat.set_folder_problems({tmp_path / "locked": "Permission denied"})
+        assert cat.folder_problems() == [(tmp_path / "locked", "Permission denied")]
+    finally:
+        cat.close()
+    assert db_path.with_name(db_path.name + ".v1.bak").is_file()
+
+
+def test_a_failure_records_its_kind_and_success_clears_it(db_path, tmp_path):
+    cat = Catalog(db_path)
+    try:
+        path = tmp_path / "a.jpg"
+        cat.record_failed(path, 1, 1, "The file disappeared.", kind=catalog_module.TRANSIENT)
+        assert cat.photo_by_path(path).failure_kind == "transient"
+        cat.record_failed(path, 1, 1, "The file is truncated.", kind=catalog_module.CONTENT)
+        assert cat.photo_by_path(path).failure_kind == "content"
+        cat.record_indexed(photo(path), MODEL, vector(1))
+        row = cat.photo_by_path(path)
+        assert (row.status, row.failure_kind, row.error) == ("indexed", None, None)
+    finally:
+        cat.close()
 
 
 def test_a_failing_migration_step_leaves_the_old_version_intact(db_path, tmp_path, monkeypatch):
@@ -147,13 +205,13 @@ def test_a_failing_migration_step_leaves_the_old_version_intact(db_path, tmp_pat
         db.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY)")
         db.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(catalog_module._MIGRATIONS, 2, broken)
+    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, broken)
     with pytest.raises(CatalogError, match="cannot be opened"):
         Catalog(db_path)
-    assert sql(db_path, "PRAGMA user_version") == [(1,)]
+    assert sql(db_path, "PRAGMA user_version") == [(CURRENT,)]
     assert not sql(db_path, "SELECT name FROM sqlite_master WHERE name = 'albums'")
-    assert db_path.with_name(db_path.name + ".v1.bak").is_file()
+    assert db_path.with_name(db_path.name + f".v{CURRENT}.bak").is_file()
 
 
 def test_two_openers_racing_on_a_new_catalog_migrate_it_once(db_path, monkeypatch):
@@ -201,7 +259,7 @@ def test_two_openers_racing_on_a_new_catalog_migrate_it_once(db_path, monkeypatc
     assert versions_seen_by_second == [0], "the second opener read the version before the commit"
     assert results == {"first": "ok", "second": "ok"}
     assert calls == ["first"]
-    assert sql(db_path, "PRAGMA user_version") == [(1,)]
+    assert sql(db_path, "PRAGMA user_version") == [(catalog_module.SCHEMA_VERSION,)]
 
 
 def test_unwritable_data_folder_is_a_catalog_error(tmp_path: Path):
