@@ -272,10 +272,10 @@ def test_help_and_options_after_the_command(tmp_path):
 
 def test_unexpected_error_is_one_line_and_logged(tmp_path):
     code = (
-        "import sys, photofind.cli as cli\n"
+        "import sys, photofind.cli as cli, photofind.cli.library_commands as commands\n"
         "def fail(args, paths):\n"
         "    raise RuntimeError('boom')\n"
-        "cli.cmd_status = fail\n"
+        "commands.cmd_status = fail\n"
         "sys.exit(cli.main(sys.argv[1:]))\n"
     )
     data = tmp_path / "data"

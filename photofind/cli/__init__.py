@@ -1,0 +1,132 @@
+"""The ``photofind`` command: argparse, printing and exit codes over :mod:`photofind.core`.
+
+::
+
+    photofind [--data-dir DIR] [--model NAME_OR_DIR] [--provider auto|cpu|cuda] COMMAND
+      gui                       open the window (the default when no command is given)
+      index [PATH ...]          add PATHs as library folders, then bring the index up to date
+      search TEXT [-k N] [--json]
+      similar IMAGE [-k N] [--json]
+      status [--json]
+      model list [--json]       the recommended and installed models; * marks the active one
+      model install NAME [--int8]   download a model (HF_ENDPOINT or huggingface.co)
+      model use NAME            make NAME the model that index/search/similar use
+      model import DIR [--name NAME] [--int8]   install a model folder (models/export.py)
+      model remove NAME         delete a model, its vectors and its search index
+
+Without --model, a command uses $PHOTOFIND_MODEL, else the model chosen with 'model use',
+else tiny-shapes.
+
+Exit codes: 0 success (also when some photos could not be read), 1 an error a user can act
+on (its sentence is printed as ``photofind: ...``), 2 a usage error, 130 stopped by Ctrl+C.
+Unexpected errors print one line and leave the traceback in a log file.
+
+File names are bytes on POSIX and need not be valid UTF-8; Python hands them over with the
+undecodable bytes as lone surrogates (PEP 383). Output never fails on them:
+
+* Text output escapes what cannot be encoded (``caf\\udce9.jpg``) and control characters
+  (a name holding a newline prints as ``a\\nb.jpg``), so every path is exactly one line.
+* ``--json`` output is ASCII (``json.dumps`` escapes everything else): a lone surrogate is
+  written as ``\\udce9``, which is valid JSON. A reader gets the exact file name back with
+  ``os.fsencode(result["path"])`` (or opens ``result["path"]`` directly in Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import logging
+import os
+import sys
+import tempfile
+import traceback
+import warnings
+from pathlib import Path
+
+from photofind import __version__
+from photofind.cli import library_commands, model_commands
+from photofind.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+    add_global_options,
+)
+from photofind.cli.output import err, one_line, print_warning, reconfigure_streams
+from photofind.core.config import AppPaths, app_paths
+from photofind.core.errors import PhotofindError
+from photofind.core.models import active_model
+
+# Each family registers its subcommands with add_commands(commands); a new family is a new
+# module here.
+COMMAND_FAMILIES = (library_commands, model_commands)
+LOG_FILE_MAX_BYTES = 1 << 20  # past this the error log starts afresh rather than growing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photofind", description="Find photos in your own library by what they show."
+    )
+    parser.add_argument("--version", action="version", version=f"photofind {__version__}")
+    add_global_options(parser, with_defaults=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for family in COMMAND_FAMILIES:
+        family.add_commands(commands)
+    parser.set_defaults(handler=library_commands.cmd_gui)
+    return parser
+
+
+def _log_unexpected(paths: AppPaths | None) -> str:
+    """Append the traceback to the error log; returns where it went."""
+    folders = ([paths.log_dir] if paths else []) + [Path(tempfile.gettempdir())]
+    for folder in folders:
+        log_file = folder / "photofind-errors.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            big = log_file.exists() and log_file.stat().st_size > LOG_FILE_MAX_BYTES
+            with open(
+                log_file, "w" if big else "a", encoding="utf-8", errors="backslashreplace"
+            ) as f:
+                f.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} ")
+                f.write(f"photofind {__version__}, argv {sys.argv!r}\n{traceback.format_exc()}\n")
+            return os.fsdecode(log_file)
+        except OSError:
+            continue
+    return "no log file could be written"
+
+
+def main(argv: list[str] | None = None) -> int:
+    reconfigure_streams()
+    logging.basicConfig(format="photofind: %(message)s", level=logging.WARNING)
+    paths = None
+    with warnings.catch_warnings():
+        warnings.showwarning = print_warning
+        try:
+            args = build_parser().parse_args(argv)
+            paths = app_paths(args.data_dir)
+            if args.model is None:
+                args.model = active_model(paths)
+            return args.handler(args, paths)
+        except SystemExit as exc:  # argparse has printed the usage message or the help
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        except UsageError as exc:
+            err(f"photofind: {one_line(exc)}")
+            return EXIT_USAGE
+        except PhotofindError as exc:
+            err(f"photofind: {one_line(exc)}")
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            err(("\n" if sys.stderr.isatty() else "") + "photofind: stopped.")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:  # the reader went away (photofind search x | head -1)
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_ERROR
+        except Exception as exc:
+            where = _log_unexpected(paths)
+            err(
+                f"photofind: unexpected error: {one_line(exc) or type(exc).__name__}; please "
+                f"report it (details in {one_line(where)})"
+            )
+            return EXIT_ERROR

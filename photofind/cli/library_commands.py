@@ -1,0 +1,222 @@
+"""The commands on the library: ``index``, ``search``, ``similar``, ``status``, and the ones
+that open the window (``gui``, ``demo``) or add it to the desktop menu (``install-desktop``)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import threading
+from pathlib import Path
+
+from photofind.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    add_command,
+    ctrl_c_sets,
+    opened_library,
+    positive_int,
+)
+from photofind.cli.output import ProgressView, err, list_failures, one_line, out, plural
+from photofind.core.config import AppPaths
+from photofind.core.errors import ImageError, PhotofindError
+from photofind.core.indexer import IndexProgress
+from photofind.core.scanner import is_empty_folder
+
+DEFAULT_K = 20
+EMPTY_LIBRARY = "No photos are indexed yet; run 'photofind index FOLDER' first."
+NO_FOLDERS = "There are no library folders yet; add one with 'photofind index FOLDER'."
+STOPPED = "Stopped; run 'photofind index' again to continue."
+
+
+def cmd_gui(args: argparse.Namespace, paths: AppPaths) -> int:
+    app = importlib.import_module("photofind.gui.app")  # Qt loads only for the window
+    return app.main(paths, args.model, args.provider)
+
+
+def cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
+    app = importlib.import_module("photofind.gui.app")
+    return app.main(paths, args.model, args.provider, demo=True)
+
+
+def cmd_install_desktop(args: argparse.Namespace, paths: AppPaths) -> int:
+    from photofind.desktop import data_home, install_desktop_entry
+
+    try:
+        written = install_desktop_entry()
+    except OSError as exc:
+        raise PhotofindError(
+            f"The menu entry cannot be written ({exc.strerror or exc}); check that "
+            f"{one_line(data_home())} is writable."
+        ) from exc
+    for path in written:
+        out(f"Wrote {one_line(path)}")
+    return EXIT_OK
+
+
+def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
+    folders = [Path(os.path.abspath(p)) for p in args.paths]
+    for given, folder in zip(args.paths, folders, strict=True):
+        if not folder.is_dir():
+            raise UsageError(f"{one_line(given)} is not a folder; give a folder of photos.")
+    with opened_library(args, paths) as library:
+        for folder in folders:
+            if library.catalog.add_folder(folder):
+                out(f"Added folder {one_line(folder)}")
+        known = library.catalog.folders()
+        if not known:
+            raise UsageError(NO_FOLDERS)
+        for folder in known:
+            if not folder.is_dir():
+                err(f"photofind: {one_line(folder)} is not reachable now; its photos are kept.")
+            elif is_empty_folder(folder):
+                err(
+                    f"photofind: {one_line(folder)} is empty (an unplugged drive?); its photos "
+                    "are kept until you remove the folder from the library."
+                )
+        cancel = threading.Event()
+        view = ProgressView()
+        last = IndexProgress("scanning")
+        failed_now: list[tuple[Path, str]] = []
+        try:
+            with ctrl_c_sets(cancel, view.note):
+                for last in library.indexer().run(cancel):
+                    failed_now += last.errors
+                    view.update(last)
+        finally:
+            view.finish()
+        out(
+            f"Indexed {plural(last.indexed, 'new photo')}, {last.reused} reused (renamed or "
+            f"copied), {last.unchanged} unchanged, {last.failed} failed, {last.removed} removed."
+        )
+        if failed_now:
+            list_failures(failed_now, err, "in this run")
+        if library.switching and library.after_index_run():
+            out(f"Searches now use {one_line(library.model_name)}.")
+        elif library.switching:
+            err(
+                f"photofind: searches keep using {one_line(library.search_model_name)} until "
+                f"{one_line(library.model_name)} has indexed every photo."
+            )
+        if last.phase == "cancelled":
+            err(STOPPED)
+            return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        results = [{"path": os.path.abspath(os.fsdecode(h.path)), "score": h.score} for h in hits]
+        out(json.dumps({"results": results}))
+        return
+    for hit in hits:
+        out(f"{hit.score:.3f}  {one_line(hit.path)}")
+
+
+def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
+    # Undecodable bytes in the query arrive as lone surrogates, which the tokenizer refuses.
+    text = os.fsencode(args.text).decode("utf-8", errors="replace")
+    if not text.strip():
+        raise UsageError("Say what to look for, e.g. photofind search 'a dog on a beach'.")
+    with opened_library(args, paths) as library:
+        if library.counts().photos == 0:
+            err(EMPTY_LIBRARY)
+            hits = []
+        else:
+            hits = library.search.search(text=text, k=args.k)
+    _print_hits(hits, args.json)
+    return EXIT_OK
+
+
+def cmd_similar(args: argparse.Namespace, paths: AppPaths) -> int:
+    image = Path(os.path.abspath(args.image))
+    if not image.is_file():
+        raise UsageError(f"{one_line(args.image)} is not an image file.")
+    with opened_library(args, paths) as library:
+        if library.counts().photos == 0:
+            err(EMPTY_LIBRARY)
+            hits = []
+        else:
+            try:
+                hits = library.search.search(images=[image], k=args.k)
+            except ImageError as exc:
+                raise UsageError(f"{one_line(args.image)}: {exc}") from None
+    _print_hits(hits, args.json)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
+    with opened_library(args, paths) as library:
+        counts = library.counts()
+        folders = library.catalog.folders()
+        failures = library.catalog.failures()
+        info = {
+            "photos": counts.photos,
+            "failed": counts.failed,
+            "pending": counts.pending,
+            "model": library.model_name,
+            "search_model": library.search_model_name,
+            "provider": library.encoder.provider,
+            "data_dir": os.fsdecode(paths.data_dir),
+            "index_file": os.fsdecode(library.index.path),
+            "folders": [os.fsdecode(f) for f in folders],
+        }
+    if args.json:
+        out(json.dumps(info))
+        return EXIT_OK
+    out(f"Data folder:  {one_line(info['data_dir'])}")
+    out(f"Model:        {one_line(info['model'])} ({info['provider']})")
+    if library.switching:
+        out(
+            f"Searches:     answered by {one_line(info['search_model'])} until "
+            f"{one_line(info['model'])} has indexed every photo ({counts.pending} to go)"
+        )
+    out(f"Search index: {one_line(info['index_file'])}")
+    out(
+        f"Photos:       {counts.photos} indexed, {counts.failed} unreadable, {counts.pending} pending"
+    )
+    if not folders:
+        out(NO_FOLDERS)
+    else:
+        out("Library folders:")
+    for folder in folders:
+        note = "" if folder.is_dir() else "  (not reachable now)"
+        out(f"  {one_line(folder)}{note}")
+    if failures:
+        list_failures(failures, out)
+    return EXIT_OK
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    add_command(commands, "gui", cmd_gui, "open the window (the default when no command is given)")
+    add_command(
+        commands, "demo", cmd_demo, "open the window on a generated demo library (works offline)"
+    )
+    add_command(
+        commands,
+        "install-desktop",
+        cmd_install_desktop,
+        "add photofind to your desktop's application menu (this user only)",
+    )
+    index = add_command(
+        commands, "index", cmd_index, "add folders to the library, then bring the index up to date"
+    )
+    index.add_argument("paths", nargs="*", metavar="PATH", help="a folder of photos to add")
+    search = add_command(commands, "search", cmd_search, "find photos that match a description")
+    search.add_argument("text", metavar="TEXT")
+    similar = add_command(commands, "similar", cmd_similar, "find photos that look like an image")
+    similar.add_argument("image", metavar="IMAGE")
+    for sub in (search, similar):
+        sub.add_argument(
+            "-k",
+            type=positive_int,
+            default=DEFAULT_K,
+            help="how many results (default: %(default)s)",
+        )
+        sub.add_argument("--json", action="store_true", help="print the results as JSON")
+    status = add_command(
+        commands, "status", cmd_status, "show what is indexed, where, and with which model"
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
