@@ -57,7 +57,10 @@ from photofind.gui.widgets.model_status import ModelStatus
 from photofind.gui.widgets.results_toolbar import ResultsToolbar
 from photofind.gui.widgets.results_view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP, ResultsView
 from photofind.gui.widgets.search_bar import SearchBar
-from photofind.gui.workers import IndexController, Job, JobOutcome, SearchOutcome, ThumbnailLoader
+from photofind.gui.workers.indexing import IndexController
+from photofind.gui.workers.jobs import Job, JobOutcome
+from photofind.gui.workers.search import SearchOutcome
+from photofind.gui.workers.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
 

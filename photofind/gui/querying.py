@@ -20,7 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from photofind.core.search import SearchService
-from photofind.gui.workers import SearchOutcome, SearchRequest, SearchThread
+from photofind.gui.workers.search import SearchOutcome, SearchRequest, SearchThread
 
 DEBOUNCE_MS = 250  # a pause between words, not between letters (typists: 100-200 ms a key)
 RESULT_LIMIT = 1000  # photos per search: far past anyone's scrolling; ~20 ms to fetch at 100k

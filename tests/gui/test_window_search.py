@@ -10,8 +10,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
-from photofind.gui import workers
 from photofind.gui.querying import DEBOUNCE_MS
+from photofind.gui.workers import search as search_worker
 
 
 def test_title_focus_and_placeholder(make_window):
@@ -160,7 +160,7 @@ def test_stale_results_never_replace_newer_ones(qtbot, make_window):
 
 def test_first_page_then_rest_zoom_threshold_and_sort(qtbot, make_window, library_photos,
                                                       monkeypatch):
-    monkeypatch.setattr(workers, "FIRST_PAGE", 8)
+    monkeypatch.setattr(search_worker, "FIRST_PAGE", 8)
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     parts = []

@@ -1,6 +1,6 @@
 """Library ▸ Models…: the recommended and the installed models, and what to do with them.
 
-Install downloads a model on a worker thread (:class:`~photofind.gui.workers.InstallThread`)
+Install downloads a model on a worker thread (:class:`~photofind.gui.workers.install.InstallThread`)
 with a progress bar and Cancel; nothing is downloaded until Install is clicked. Use asks
 the window to reopen the library with the model (``use_requested``); the window answers
 with :meth:`ModelsDialog.set_current` or :meth:`ModelsDialog.show_error`. Remove deletes
@@ -42,7 +42,8 @@ from photofind.core.models.install import InstallProgress, install_model
 from photofind.core.models.store import load_installed
 from photofind.gui.states import approx_size
 from photofind.gui.style import TABLE_STYLE_SHEET
-from photofind.gui.workers import InstallOutcome, InstallThread, Job, JobOutcome
+from photofind.gui.workers.install import InstallOutcome, InstallThread
+from photofind.gui.workers.jobs import Job, JobOutcome
 
 MB = 1_000_000
 COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")

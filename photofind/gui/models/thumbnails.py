@@ -2,7 +2,7 @@
 
 The delegate asks :meth:`ThumbnailStore.pixmap` while painting, which is only ever done for
 cells on screen, so only visible photos are decoded. A miss queues a request with the
-:class:`~photofind.gui.workers.ThumbnailLoader` and returns None (the delegate paints a
+:class:`~photofind.gui.workers.thumbnails.ThumbnailLoader` and returns None (the delegate paints a
 placeholder); when the image arrives :attr:`ready` says which photo to repaint.
 """
 
@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPixmap
 
 from photofind.core.thumbnails import bucket_for
-from photofind.gui.workers import ThumbnailLoader, ThumbnailResult
+from photofind.gui.workers.thumbnails import ThumbnailLoader, ThumbnailResult
 
 MEMORY_BUDGET_BYTES = 160 * 1024 * 1024  # ~800 decoded 256-px thumbnails: several screens
 

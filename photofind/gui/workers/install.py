@@ -1,0 +1,78 @@
+"""Installing a model off the UI thread (the Models dialog's Install)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from photofind.core.errors import PhotofindError
+from photofind.core.models.install import InstallProgress
+from photofind.gui import errorsink
+from photofind.gui.workers import track_thread
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    name: str
+    last: InstallProgress | None  # "installed" (with its result) or "cancelled"; None on error
+    error: str | None = None  # the core's sentence (no network, disk full, damaged download)
+
+    @property
+    def installed(self) -> bool:
+        return self.last is not None and self.last.result is not None
+
+
+class InstallThread(QThread):
+    """Downloads and installs one model (the Models dialog's Install).
+
+    Why a thread: a download takes minutes and the dialog shows its progress meanwhile. It
+    consumes the core's install generator one item at a time. :meth:`request_stop` (Cancel,
+    or the window closing) sets the Event the generator watches: the download stops at its
+    next chunk, the staging folder is deleted and the last item is "cancelled", which ends
+    the thread; nothing is installed."""
+
+    progressed = Signal(InstallProgress)
+    ended = Signal(InstallOutcome)  # always the last signal
+
+    def __init__(
+        self,
+        name: str,
+        steps: Callable[[threading.Event], Iterator[InstallProgress]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("photofind-install")
+        self.name = name
+        self._steps = steps
+        self._cancel = threading.Event()
+        track_thread(self)
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel.is_set()
+
+    def request_stop(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        last: InstallProgress | None = None
+        try:
+            for last in self._steps(self._cancel):
+                self.progressed.emit(last)
+        except PhotofindError as exc:
+            self.ended.emit(InstallOutcome(self.name, None, str(exc)))
+            return
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.ended.emit(InstallOutcome(self.name, None,
+                                           f"{self.name} could not be installed: {reason}."))
+            return
+        except Exception as exc:
+            errorsink.report(exc, thread_name=self.objectName())
+            self.ended.emit(InstallOutcome(self.name, None,
+                                           "The install failed; the error was reported."))
+            return
+        self.ended.emit(InstallOutcome(self.name, last))

@@ -1,0 +1,48 @@
+"""One-off jobs: a single function run on a pool thread, its outcome back on the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from photofind.core.errors import PhotofindError
+from photofind.gui import errorsink
+from photofind.gui.workers import track_pool
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    value: object
+    error: str | None  # a user-facing sentence when the job raised PhotofindError or OSError
+
+
+class Job(QObject):
+    """A single function run on a pool thread (making the demo library, removing a folder's
+    cache...), its outcome delivered by the ``done`` signal on the UI thread."""
+
+    done = Signal(JobOutcome)
+
+    def __init__(self, fn: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        track_pool(self._pool)
+
+    def start(self) -> None:
+        self._pool.start(self._run)
+
+    def wait(self) -> None:
+        self._pool.waitForDone()
+
+    def _run(self) -> None:
+        try:
+            outcome = JobOutcome(self._fn(), None)
+        except (PhotofindError, OSError) as exc:
+            outcome = JobOutcome(None, str(exc))
+        except Exception as exc:
+            errorsink.report(exc)
+            outcome = JobOutcome(None, "The task failed; the error was reported.")
+        self.done.emit(outcome)

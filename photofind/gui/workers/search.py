@@ -1,0 +1,139 @@
+"""Searching off the UI thread: one long-lived thread that always answers the newest query."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from photofind.core.errors import PhotofindError
+from photofind.core.search import SearchHit, SearchService
+from photofind.gui import errorsink
+from photofind.gui.workers import track_thread
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    seq: int  # increases with every request: a result is shown only if it is the newest
+    text: str
+    images: tuple[Path | bytes, ...]
+    k: int
+    quiet: bool = False  # the same query again because the index grew (not the user asking)
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    request: SearchRequest
+    hits: list[SearchHit]
+    elapsed_s: float
+    error: str | None = None  # a user-facing sentence (e.g. the dropped file is no image)
+    complete: bool = True  # False: the first page, the rest follows under the same seq
+    index_size: int = 0  # photos in the searched index when the search began
+
+    @property
+    def seq(self) -> int:
+        return self.request.seq
+
+
+FIRST_PAGE = 200  # a screenful or three: shown as soon as it is found, the rest follows
+
+
+class SearchThread(QThread):
+    """Turns queries into results off the UI thread.
+
+    Why a thread of its own: a query runs the model (a millisecond for the tiny model, tens
+    of milliseconds to seconds for a real one on a CPU, more for an image), and typing must
+    never wait for it. Why one long-lived thread rather than a task per keystroke: queries
+    arrive several a second and only the newest matters, so the thread sleeps until a
+    request arrives, always takes the newest one (those it overtook are never run), and
+    stops when asked (:meth:`request_stop`).
+
+    Each query is answered in two parts: the first :data:`FIRST_PAGE` hits at once, then
+    all ``k`` (looking up a thousand catalog rows takes tens of milliseconds at 100k
+    photos; the first screen should not wait for them). The second part is skipped when a
+    newer request is already waiting.
+
+    ``service`` is asked for the SearchService at every query, never kept: the library
+    replaces its SearchService when a newly chosen model takes over searching."""
+
+    searched = Signal(SearchOutcome)
+
+    def __init__(
+        self, service: Callable[[], SearchService], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("photofind-search")
+        self._service = service
+        self._wake = threading.Condition()
+        self._pending: SearchRequest | None = None
+        self._stop = False
+        track_thread(self)
+
+    def submit(self, request: SearchRequest) -> None:
+        with self._wake:
+            self._pending = request  # replaces an older request not yet started
+            self._wake.notify()
+
+    def request_stop(self) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify()
+
+    def _overtaken(self) -> bool:
+        with self._wake:
+            return self._pending is not None or self._stop
+
+    def run(self) -> None:
+        self._warm_up()
+        while True:
+            with self._wake:
+                while self._pending is None and not self._stop:
+                    self._wake.wait()
+                if self._stop:
+                    return
+                request, self._pending = self._pending, None
+            try:
+                self._search(request)
+            except Exception as exc:  # a bug: report it, keep serving queries
+                errorsink.report(exc, thread_name=self.objectName())
+                self.searched.emit(SearchOutcome(request, [], 0.0, "The search failed."))
+
+    def _warm_up(self) -> None:
+        """Load the text model now, so that the first keystroke does not pay for it."""
+        try:
+            self._service().text_embedding("a photo")
+        except PhotofindError:
+            pass  # reported with the first real query
+        except Exception as exc:
+            errorsink.report(exc, thread_name=self.objectName())
+
+    def _search(self, request: SearchRequest) -> None:
+        started = time.perf_counter()
+        service = self._service()
+        size = len(service.index)  # the window re-runs the query once the index has grown
+
+        def outcome(hits: list[SearchHit], error: str | None = None, *,
+                    complete: bool = True) -> SearchOutcome:
+            return SearchOutcome(request, hits, time.perf_counter() - started, error,
+                                 complete, size)
+
+        try:
+            query = service.query_vector(request.text, request.images)
+        except PhotofindError as exc:
+            self.searched.emit(outcome([], str(exc)))
+            return
+        if query is None:
+            self.searched.emit(outcome([]))
+            return
+        first = service.search_vector(query, min(FIRST_PAGE, request.k))
+        if len(first) < min(FIRST_PAGE, request.k) or request.k <= FIRST_PAGE:
+            self.searched.emit(outcome(first))
+            return
+        self.searched.emit(outcome(first, complete=False))
+        if self._overtaken():
+            return
+        self.searched.emit(outcome(service.search_vector(query, request.k)))

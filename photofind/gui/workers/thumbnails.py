@@ -1,0 +1,118 @@
+"""Thumbnails decoded (through the disk cache) on a small pool of threads."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from photofind.core.errors import PhotofindError
+from photofind.core.thumbnails import ThumbnailCache, bucket_for
+from photofind.gui import errorsink
+from photofind.gui.workers import track_pool
+
+
+@dataclass(frozen=True)
+class ThumbnailResult:
+    path: Path
+    bucket: int
+    image: QImage | None
+    error: str | None = None
+
+
+MAX_QUEUED_THUMBNAILS = 400  # ~3 screens of small cells: older requests were scrolled past
+
+
+class ThumbnailLoader(QObject):
+    """Decodes thumbnails (through the disk cache) on a small pool of threads.
+
+    Order: the cells painted most recently come first (after a scroll, what is on screen
+    now before what was scrolled past), and within one paint, in the order painted (the
+    best results, top left, first). When the queue is long the oldest requests are dropped;
+    they are asked for again if their cells are painted again. A request already queued or
+    being decoded is not queued twice."""
+
+    loaded = Signal(ThumbnailResult)
+
+    def __init__(self, cache: ThumbnailCache, threads: int = 2, parent: QObject | None = None):
+        super().__init__(parent)
+        self.cache = cache
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(threads)
+        self._pool.setExpiryTimeout(2000)
+        track_pool(self._pool)
+        self._lock = threading.Lock()
+        self._waiting: dict[tuple[Path, int], tuple[int, int]] = {}  # key -> (paint, order)
+        self._decoding: set[tuple[Path, int]] = set()
+        self._paint = 0  # requests made in one turn of the event loop share a number
+        self._paint_open = False
+        self._order = 0
+        self._draining = 0
+        self._closed = False
+
+    def request(self, path: Path, size: int) -> None:
+        """Called while painting, on the UI thread."""
+        key = (path, bucket_for(size))
+        if not self._paint_open:
+            self._paint_open = True
+            self._paint += 1
+            QTimer.singleShot(0, self._close_paint)
+        with self._lock:
+            if self._closed or key in self._decoding:
+                return
+            known = key in self._waiting
+            self._order += 1
+            self._waiting[key] = (self._paint, -self._order)
+            if not known and len(self._waiting) > MAX_QUEUED_THUMBNAILS:
+                del self._waiting[min(self._waiting, key=self._waiting.__getitem__)]
+            start = not known and self._draining < self._pool.maxThreadCount()
+            if start:
+                self._draining += 1
+        if start:
+            self._pool.start(self._drain)
+
+    def _close_paint(self) -> None:
+        self._paint_open = False
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._waiting) + len(self._decoding)
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._waiting or self._closed:
+                    self._draining -= 1
+                    return
+                key = max(self._waiting, key=self._waiting.__getitem__)
+                del self._waiting[key]
+                self._decoding.add(key)
+            try:
+                result = self._load(*key)
+            except Exception as exc:
+                errorsink.report(exc)
+                result = ThumbnailResult(key[0], key[1], None, "The thumbnail failed.")
+            with self._lock:
+                self._decoding.discard(key)
+            self.loaded.emit(result)
+
+    def _load(self, path: Path, bucket: int) -> ThumbnailResult:
+        try:
+            data = self.cache.load(path, bucket)
+        except PhotofindError as exc:
+            return ThumbnailResult(path, bucket, None, str(exc))
+        image = QImage.fromData(data, "JPEG")
+        if image.isNull():
+            return ThumbnailResult(path, bucket, None, "The thumbnail cannot be decoded.")
+        return ThumbnailResult(path, bucket, image)
+
+    def shutdown(self) -> None:
+        """Drop what is queued and wait for the decodes in progress."""
+        with self._lock:
+            self._closed = True
+            self._waiting.clear()
+        self._pool.waitForDone()
