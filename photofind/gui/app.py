@@ -16,12 +16,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from photofind.core import errorsink
 from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import DEFAULT_MODEL, AppPaths, app_paths
 from photofind.core.errors import CatalogError, PhotofindError
 from photofind.core.library import Library, open_library
 from photofind.core.settings import load_settings
-from photofind.gui import errorsink
 
 log = logging.getLogger(__name__)
 

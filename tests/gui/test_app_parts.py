@@ -12,11 +12,12 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from photofind import desktop
+from photofind.core import errorsink
 from photofind.core.config import app_paths
 from photofind.core.demo import demo_folder, ensure_demo_photos
 from photofind.core.settings import Settings, load_settings, save_settings
 from photofind.core.thumbnails import ThumbnailCache, bucket_for
-from photofind.gui import app, errorsink
+from photofind.gui import app
 from photofind.gui.icon import ICON_SVG, PNG_SIZES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Shows uncaught errors from :mod:`photofind.gui.errorsink` as a dialog with a copyable report.
+"""Shows uncaught errors from :mod:`photofind.core.errorsink` as a dialog with a copyable report.
 
 The sink calls its subscribers on whichever thread failed; :class:`ErrorPresenter` moves
 each report to the UI thread with a queued signal before any widget is touched. Errors
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.gui import errorsink
-from photofind.gui.errorsink import ErrorReport
+from photofind.core import errorsink
+from photofind.core.errorsink import ErrorReport
 
 MAX_REPORTS_SHOWN = 20
 

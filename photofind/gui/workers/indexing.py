@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from photofind.core import errorsink
 from photofind.core.indexer import Indexer, IndexProgress
-from photofind.gui import errorsink
 from photofind.gui.workers import track_thread
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from photofind.core import errorsink
 from photofind.core.errors import PhotofindError
 from photofind.core.models.install import InstallProgress
-from photofind.gui import errorsink
 from photofind.gui.workers import track_thread
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from photofind.core import errorsink
 from photofind.core.errors import PhotofindError
-from photofind.gui import errorsink
 from photofind.gui.workers import track_pool
 
 

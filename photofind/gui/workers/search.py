@@ -10,9 +10,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from photofind.core import errorsink
 from photofind.core.errors import PhotofindError
 from photofind.core.search import SearchHit, SearchService
-from photofind.gui import errorsink
 from photofind.gui.workers import track_thread
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from photofind.core import errorsink
 from photofind.core.errors import PhotofindError
 from photofind.core.thumbnails import ThumbnailCache, bucket_for
-from photofind.gui import errorsink
 from photofind.gui.workers import track_pool
 
 

@@ -1,4 +1,5 @@
-"""The one place every uncaught error goes, from any thread. No Qt in here (STYLE habit 7).
+"""The one place every uncaught error goes, from any thread. No Qt in here: the CLI
+uses it too.
 
 :func:`install` points ``sys.excepthook`` and ``threading.excepthook`` here and opens a
 rotating log file in the log folder. Workers catch exceptions at the edge of each job and
