@@ -19,9 +19,10 @@ from photofind.cli.common import (
     opened_library,
     positive_int,
 )
-from photofind.cli.output import ProgressView, err, list_failures, one_line, out, plural
+from photofind.cli.output import ProgressView, err, list_failures, one_line, out
 from photofind.core.config import AppPaths
 from photofind.core.errors import ImageError, PhotofindError
+from photofind.core.humanize import plural
 from photofind.core.indexer import IndexProgress
 from photofind.core.scanner import is_empty_folder
 

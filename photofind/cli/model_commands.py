@@ -10,8 +10,9 @@ import threading
 from collections.abc import Iterator
 
 from photofind.cli.common import EXIT_INTERRUPTED, EXIT_OK, add_command, ctrl_c_sets
-from photofind.cli.output import TransferView, err, one_line, out, plural, size
+from photofind.cli.output import TransferView, err, one_line, out
 from photofind.core.config import DEFAULT_MODEL, MODEL_ENV, AppPaths
+from photofind.core.humanize import approx_size, plural, size
 from photofind.core.models import (
     active_model,
     chosen_model,
@@ -147,7 +148,9 @@ def cmd_model_list(args: argparse.Namespace, paths: AppPaths) -> int:
         if r.installed:
             shown_size = size(r.size_bytes)
         else:
-            shown_size = f"~{r.entry.approx_download_mb:,} MB" if r.entry else "-"
+            shown_size = (
+                approx_size(r.entry.approx_download_mb, mark="~", in_gb=False) if r.entry else "-"
+            )
         languages = ", ".join(r.languages) if r.languages else "-"
         recall = f"{r.recall:.1f}%" if r.recall is not None else "-"
         notes = []

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from photofind.core.humanize import photo_rate, plural, size, time_left, transfer_rate
 from photofind.core.indexer import IndexProgress
 from photofind.core.models.install import InstallProgress
 
@@ -19,7 +20,6 @@ MAX_LISTED_FAILURES = 20  # enough to see what went wrong; the rest is in 'photo
 PLAIN_PROGRESS_EVERY_S = 2.0  # without a terminal (a log, CI), one progress line this often
 TTY_REDRAW_EVERY_S = 0.1  # redrawing faster than this only costs time
 BAR_WIDTH = 20
-MB = 1_000_000
 
 INSTALL_STEPS = {
     "connecting": "Asking the model server for {name}…",
@@ -54,26 +54,6 @@ def reconfigure_streams() -> None:
 
 def print_warning(message, category, filename, lineno, file=None, line=None) -> None:
     err(f"photofind: warning: {one_line(message)}")
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds // 60 % 60:02d}m"
-
-
-def size(n_bytes: int | None) -> str:
-    if n_bytes is None:
-        return "-"
-    mb = n_bytes / MB
-    return f"{mb:.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
 
 
 def list_failures(
@@ -124,9 +104,9 @@ class ProgressView:
             filled = BAR_WIDTH * p.done // p.total
             parts[0] = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] " + parts[0]
         if p.images_per_s > 0:
-            parts.append(f"{p.images_per_s:.1f} photos/s")
+            parts.append(photo_rate(p.images_per_s))
         if p.eta_s is not None and p.done < p.total:
-            parts.append(f"about {duration(p.eta_s)} left")
+            parts.append(time_left(p.eta_s, precise=True))
         text = ", ".join(parts)
         if self.tty and p.current is not None:
             room = shutil.get_terminal_size().columns - 1 - len(text) - 2
@@ -190,7 +170,7 @@ class TransferView(ProgressView):
             filled = BAR_WIDTH * min(p.done_bytes, p.total_bytes) // p.total_bytes
             parts[0] = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] " + parts[0]
         if p.bytes_per_s > 0:
-            parts.append(f"{p.bytes_per_s / MB:.1f} MB/s")
+            parts.append(transfer_rate(p.bytes_per_s))
         if p.eta_s is not None:
-            parts.append(f"about {duration(p.eta_s)} left")
+            parts.append(time_left(p.eta_s, precise=True))
         return ", ".join(parts)
