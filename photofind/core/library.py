@@ -6,7 +6,6 @@ a SearchService, so the wiring lives in exactly one place (as rclip's ``init_rcl
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,7 @@ from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
-from photofind.core.vector_index import VectorIndex
+from photofind.core.vector_index import VectorIndex, index_file_name
 
 
 @dataclass
@@ -80,10 +79,6 @@ class Library:
         if self._previous is not None:
             self._previous[1].save()
         self.catalog.close()
-
-
-def index_file_name(model_id: str) -> str:
-    return "index-" + re.sub(r"[^A-Za-z0-9_.+-]", "_", model_id) + ".hnsw"
 
 
 def _stored_vectors(catalog: Catalog, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:

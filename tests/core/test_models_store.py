@@ -15,7 +15,7 @@ from photofind.core.catalog import Catalog
 from photofind.core.clip import ModelBundle
 from photofind.core.config import MODEL_ENV, AppPaths, app_paths
 from photofind.core.errors import ModelError
-from photofind.core.library import index_file_name, open_library
+from photofind.core.library import open_library
 from photofind.core.models import (
     active_model,
     chosen_model,
@@ -37,6 +37,7 @@ from photofind.core.models.store import (
     sweep_litter,
     write_options,
 )
+from photofind.core.vector_index import index_file_name
 
 
 @pytest.fixture
@@ -216,11 +217,13 @@ def test_remove_deletes_the_folder_the_vectors_and_the_index(
     assert catalog.models() == ["mine", "tiny-shapes"]
     catalog.close()
     assert (paths.data_dir / index_file_name("mine")).exists()
+    assert (paths.data_dir / (index_file_name("mine") + ".meta.json")).exists()
     removed = remove_model(paths, "mine")
     assert removed.vectors == 4 and removed.freed_bytes > 2_000_000
     assert not folder.exists()
     assert not (paths.data_dir / index_file_name("mine")).exists()
-    assert (paths.data_dir / index_file_name("tiny-shapes")).exists()
+    kept = sorted(p.name for p in paths.data_dir.iterdir() if p.name.startswith("index-"))
+    assert kept == [index_file_name("tiny-shapes"), index_file_name("tiny-shapes") + ".meta.json"]
     catalog = Catalog(paths.catalog_path)
     assert catalog.models() == ["tiny-shapes"]
     assert len(catalog.embedding_ids("tiny-shapes")) == 4

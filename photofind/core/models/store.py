@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from photofind.core.atomic import fsync_dir, write_json_atomic
+from photofind.core.catalog import Catalog
 from photofind.core.clip.bundle import BUILTIN_MODELS, ModelBundle, builtin_models_dir
 from photofind.core.config import DEFAULT_MODEL, MODEL_ENV, AppPaths
 from photofind.core.errors import ModelError
 from photofind.core.models.registry import Registry, RegistryModel, load_registry
+from photofind.core.vector_index import index_file_name, index_files
 
 ACTIVE_FILE = "active.json"
 ACTIVE_KEY = "active_model"
@@ -199,9 +201,6 @@ def remove_model(paths: AppPaths, name: str) -> RemovedModel:
 
     Refuses the built-in model and the active one. The folder is first renamed aside, so
     the model disappears at once even if the deletion itself is interrupted."""
-    from photofind.core.catalog import Catalog
-    from photofind.core.library import index_file_name
-
     if name in BUILTIN_MODELS:
         raise ModelError(f"{name} is built into photofind and cannot be removed.")
     check_name(name)
@@ -214,14 +213,14 @@ def remove_model(paths: AppPaths, name: str) -> RemovedModel:
     models_dir = paths.models_dir
     folder = models_dir / name
     model_ids = (name, f"{name}+int8")
-    index_files = [paths.data_dir / index_file_name(m) for m in model_ids]
+    files = [f for m in model_ids for f in index_files(paths.data_dir / index_file_name(m))]
     catalog_ids: dict[str, int] = {}
     catalog = Catalog(paths.catalog_path) if paths.catalog_path.exists() else None
     try:
         if catalog is not None:
             known = set(catalog.models())
             catalog_ids = {m: len(catalog.embedding_ids(m)) for m in model_ids if m in known}
-        if not folder.is_dir() and not catalog_ids and not any(f.exists() for f in index_files):
+        if not folder.is_dir() and not catalog_ids and not any(f.exists() for f in files):
             raise ModelError(f"No model named '{name}' is installed; see 'photofind model list'.")
         freed = 0
         if folder.is_dir():
@@ -237,10 +236,10 @@ def remove_model(paths: AppPaths, name: str) -> RemovedModel:
     finally:
         if catalog is not None:
             catalog.close()
-    for index_file in index_files:
+    for file in files:
         with contextlib.suppress(FileNotFoundError):
-            freed += index_file.stat().st_size
-            index_file.unlink()
+            freed += file.stat().st_size
+            file.unlink()
     return RemovedModel(name=name, freed_bytes=freed, vectors=sum(catalog_ids.values()))
 
 
