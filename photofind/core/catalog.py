@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from photofind.core.errors import CatalogError
+from photofind.core.library_folders import check_library_folder
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000  # another photofind process (CLI beside the app) may hold the write lock
@@ -288,12 +289,14 @@ class Catalog:
     def folders(self) -> list[Path]:
         return [Path(os.fsdecode(r[0])) for r in self._query("SELECT path FROM folders ORDER BY id")]
 
-    def add_folder(self, path: Path) -> bool:
-        """Remember a library folder; False when it was already there."""
+    def add_folder(self, path: str | os.PathLike[str]) -> bool:
+        """Remember a library folder; False when it was already there. Raises FolderError
+        for a path that cannot be one (an empty name, a system folder)."""
+        folder = check_library_folder(path)
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?, ?)",
-                (_fs(Path(path).absolute()), time.time()),
+                (_fs(folder), time.time()),
             )
             return cur.rowcount > 0
 
@@ -478,6 +481,29 @@ class Catalog:
                 "INSERT INTO folder_problems (path, reason, seen_at) VALUES (?, ?, ?)",
                 [(_fs(p), reason, now) for p, reason in problems.items()],
             )
+
+    def photos_below(self, folder: Path) -> dict[int, tuple[bytes, str]]:
+        """id -> (raw path, status) of every photo below ``folder``."""
+        low = os.path.join(_fs(folder), b"")
+        high = low[:-1] + bytes([low[-1] + 1])  # raw paths below are exactly low <= p < high
+        rows = self._query(
+            "SELECT id, path, status FROM photos WHERE path >= ? AND path < ?", (low, high)
+        )
+        return {i: (p, status) for i, p, status in rows}
+
+    def copies(self, hashes: Iterable[bytes]) -> dict[bytes, list[PhotoRow]]:
+        """Content hash -> its rows, for the hashes that two or more rows share (the same
+        photo in two folders, or a folder moved while it was offline)."""
+        wanted = list(hashes)
+        found: dict[bytes, list[PhotoRow]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(
+                f"SELECT {_COLUMNS} FROM photos WHERE content_hash IN ({marks})", chunk
+            ):
+                found.setdefault(r[4], []).append(_row(r))
+        return {h: rows for h, rows in found.items() if len(rows) > 1}
 
     def folder_problems(self) -> list[tuple[Path, str]]:
         rows = self._query("SELECT path, reason FROM folder_problems ORDER BY path")

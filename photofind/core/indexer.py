@@ -30,6 +30,7 @@ from photofind.core.catalog import Catalog, IndexedPhoto
 from photofind.core.clip.encoder import ClipEncoder
 from photofind.core.errors import ImageError
 from photofind.core.images import ImageInfo, read_info
+from photofind.core.library_folders import forget_folder, photofind_folders
 from photofind.core.scanner import FoundFile, ScanPlan, plan
 from photofind.core.vector_index import VectorIndex
 
@@ -142,7 +143,11 @@ class Indexer:
     def scan(self, cancel: threading.Event | None = None) -> ScanPlan:
         rows = self.catalog.all_photos()
         embedded = set(self.catalog.embedding_ids(self._model_id).tolist())
-        return plan(self.catalog.folders(), rows, embedded, cancel)
+        own = photofind_folders(self.catalog.path.parent)
+        scan = plan(self.catalog.folders(), rows, embedded, cancel, skip=own)
+        if not scan.cancelled and dict(self.catalog.folder_problems()) != scan.folder_problems:
+            self.catalog.set_folder_problems(scan.folder_problems)
+        return scan
 
     def run(self, cancel: threading.Event | None = None) -> Iterator[IndexProgress]:
         cancel = cancel or threading.Event()
@@ -272,9 +277,9 @@ class Indexer:
         this very path (touched); else copy it (a duplicate). Returns an id to (re)add."""
         f, source = item.found, item.reuse_from
         assert source is not None
-        source_row = scan.vanished.get(source) or self.catalog.photos([source]).get(source)
-        if source_row is not None and (source in scan.vanished or source_row.path == f.path):
-            scan.vanished.pop(source, None)
+        moved = scan.take_moved(source)
+        source_row = moved or self.catalog.photos([source]).get(source)
+        if source_row is not None and (moved is not None or source_row.path == f.path):
             displaced = self.catalog.move(source, f.path, f.size, f.mtime_ns)
             if displaced is not None:
                 removed_ids.append(displaced)
@@ -289,3 +294,9 @@ class Indexer:
             self.catalog.delete(gone)
             self.index.remove(np.asarray(gone, dtype=np.int64))
             stats["removed"] += len(gone)
+        # A folder renamed or moved: its photos moved with it, it leaves the library (with
+        # its rows that have no content to be recognised by: failures, found anew there).
+        for root in scan.moved_roots():
+            left = forget_folder(self.catalog, root)
+            self.index.remove(np.asarray(left, dtype=np.int64))
+            stats["removed"] += len(left)

@@ -2,11 +2,13 @@
 
 A query is one normalised vector: a text embedding, an image embedding, or their
 normalised sum (the beach photo + "at night"). Results carry cosine scores, best first,
-equal scores in photo-id order, and only photos the catalog still holds.
+equal scores in photo-id order, and only photos the catalog still holds; a photo whose file
+is gone while a copy of its bytes is at another path is shown at that path.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -75,12 +77,23 @@ class SearchService:
         # float32 rounding puts a photo's match with itself a hair above 1 (1.0000001);
         # a cosine shown or thresholded by callers must stay within [-1, 1].
         scores = np.clip(scores, -1.0, 1.0)
+        copies = self.catalog.copies({r.content_hash for r in rows.values() if r.content_hash})
         hits = []
+        shown: set[int] = set()
         for photo_id, score in zip(ids.tolist(), scores.tolist(), strict=True):
             row = rows.get(photo_id)
-            if row is not None:
+            if row is None:
+                continue
+            if row.content_hash in copies and not os.path.exists(row.path):
+                # Deleted or moved since the last index run, while the same bytes are at
+                # another path: show that one, once.
+                row = next(
+                    (c for c in copies[row.content_hash] if os.path.exists(c.path)), row
+                )
+            if row.id not in shown:
+                shown.add(row.id)
                 hits.append(
-                    SearchHit(photo_id, row.path, float(score), row.taken_at, row.width, row.height)
+                    SearchHit(row.id, row.path, float(score), row.taken_at, row.width, row.height)
                 )
         hits.sort(key=lambda h: (-h.score, h.photo_id))  # clipping can make new ties
         return hits

@@ -209,3 +209,172 @@ def test_empty_root_is_a_drive_unplugged_from_its_mount_point(cat: Catalog, tmp_
     touch(mount / "new.jpg")  # something is there again: deletions count once more
     result = make_plan(cat, [mount])
     assert result.offline_roots == [] and set(result.vanished) == {kept}
+
+
+# -- what the walk never enters ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "@eaDir",  # Synology thumbnails
+        "#recycle",
+        "#snapshot",
+        "@Recycle",  # QNAP
+        "@Recently-Snapshot",
+        "$RECYCLE.BIN",  # Windows
+        "$Recycle.Bin",
+        "System Volume Information",
+        ".Trash-1000",
+        ".@__thumb",
+    ],
+)
+def test_thumbnail_cache_and_trash_folders_are_skipped(tmp_path: Path, folder: str):
+    touch(tmp_path / "album" / "a.jpg")
+    touch(tmp_path / "album" / folder / "a.jpg" / "SYNOFILE_THUMB_XL.jpg")
+    touch(tmp_path / "album" / folder / "b.jpg")
+    assert names([tmp_path]) == [os.path.join("album", "a.jpg")]
+
+
+def test_a_library_folder_with_a_skipped_name_is_still_walked(tmp_path: Path):
+    """The names are skipped below a library folder; one the user chose is theirs."""
+    touch(tmp_path / "#recycle" / "a.jpg")
+    assert names([tmp_path / "#recycle"]) == ["a.jpg"]
+
+
+def test_photofind_own_folders_inside_a_library_are_skipped(tmp_path: Path):
+    library = tmp_path / "photos"
+    touch(library / "a.jpg")
+    data = library / "photofind-data"
+    touch(data / "cache" / "thumbnails" / "ab" / "abcdef.jpg")
+    touch(data / "models" / "m" / "sample.png")
+    elsewhere = tmp_path / "cache-elsewhere"
+    touch(elsewhere / "t.jpg")
+    (library / "linked-cache").symlink_to(elsewhere)  # reached through a link: skipped too
+    found = [f.path for f in walk([library], skip=[data, elsewhere])]
+    assert found == [library / "a.jpg"]
+
+
+def test_a_library_folder_that_is_the_data_folder_keeps_its_photos(tmp_path: Path):
+    touch(tmp_path / "a.jpg")
+    touch(tmp_path / "cache" / "thumbnails" / "t.jpg")
+    found = [f.path for f in walk([tmp_path], skip=[tmp_path, tmp_path / "cache"])]
+    assert found == [tmp_path / "a.jpg"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_links_to_system_folders_are_not_followed(tmp_path: Path):
+    touch(tmp_path / "a.jpg")
+    (tmp_path / "proc").symlink_to("/proc")
+    (tmp_path / "cwd").symlink_to("/proc/self/cwd")  # the way into the whole machine
+    if os.path.isdir("/sys"):
+        (tmp_path / "sys").symlink_to("/sys")
+    if os.path.isdir("/dev"):
+        (tmp_path / "dev").symlink_to("/dev")
+    problems: dict[Path, str] = {}
+    assert [f.path for f in walk([tmp_path], problems=problems)] == [tmp_path / "a.jpg"]
+    assert "system folder /proc" in problems[tmp_path / "proc"]
+    assert "it is not followed" in problems[tmp_path / "cwd"]  # it resolves to where we are
+
+
+def test_links_to_folders_outside_the_library_are_not_followed(tmp_path: Path):
+    library, outside = tmp_path / "photos", tmp_path / "elsewhere"
+    touch(library / "a.jpg")
+    touch(library / "2024" / "b.jpg")
+    touch(outside / "c.jpg")
+    touch(outside / "single.jpg")
+    (library / "outside").symlink_to(outside)
+    (library / "same-2024").symlink_to(library / "2024")  # inside: fine, and listed once
+    (library / "one-photo.jpg").symlink_to(outside / "single.jpg")  # a file link: one file
+    problems: dict[Path, str] = {}
+    found = sorted(os.path.relpath(f.path, library) for f in walk([library], problems=problems))
+    assert found == [os.path.join("2024", "b.jpg"), "a.jpg", "one-photo.jpg"]
+    assert list(problems) == [library / "outside"]
+    assert str(outside) in problems[library / "outside"]
+
+
+def test_links_into_another_library_folder_are_followed(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    touch(a / "x.jpg")
+    touch(b / "y.jpg")
+    (a / "to-b").symlink_to(b)
+    problems: dict[Path, str] = {}
+    found = {f.path.name for f in walk([a, b], problems=problems)}
+    assert found == {"x.jpg", "y.jpg"} and problems == {}
+
+
+def test_a_root_that_is_a_link_is_walked_and_its_inner_links_count_as_inside(tmp_path: Path):
+    real = tmp_path / "disk" / "Pictures"
+    touch(real / "2024" / "a.jpg")
+    (real / "latest").symlink_to(real / "2024")
+    (tmp_path / "Pictures").symlink_to(real)
+    problems: dict[Path, str] = {}
+    found = [f.path for f in walk([tmp_path / "Pictures"], problems=problems)]
+    assert found == [tmp_path / "Pictures" / "2024" / "a.jpg"] and problems == {}
+
+
+# -- odd values -------------------------------------------------------------------------
+
+SQLITE_MAX_INT = 2**63 - 1
+
+
+@pytest.mark.parametrize("mtime_ns", [2**63, 2**63 + 10**9 * 3600 * 24 * 365, SQLITE_MAX_INT])
+def test_modification_time_after_2262_fits_the_catalog(cat: Catalog, tmp_path: Path, mtime_ns):
+    path = touch(tmp_path / "photos" / "future.jpg")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    if os.stat(path).st_mtime_ns != mtime_ns:
+        pytest.skip("this file system does not store such a modification time")
+    (found,) = walk([tmp_path / "photos"])
+    assert found.mtime_ns == min(mtime_ns, SQLITE_MAX_INT)
+    cat.record_failed(found.path, found.size, found.mtime_ns, "The file is empty.")
+    again = make_plan(cat, [tmp_path / "photos"])
+    assert again.unchanged == 1 and again.todo == []
+
+
+# -- folders that cannot be read are reported, not skipped silently ---------------------
+
+
+def test_folder_that_cannot_be_listed_is_reported_with_a_reason(cat, tmp_path, monkeypatch):
+    root = tmp_path / "photos"
+    touch(root / "share" / "a.jpg")
+    touch(root / "b.jpg")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path).endswith("share"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = make_plan(cat, [root])
+    assert list(result.folder_problems) == [root / "share"]
+    assert "Permission denied" in result.folder_problems[root / "share"]
+
+
+def deep_tree(base: Path, monkeypatch) -> tuple[Path, Path]:
+    """Nested folders whose full path passes the system's limit (PATH_MAX, 4096 bytes on
+    Linux), made one level at a time with relative paths, which have no such limit. Returns
+    the root and a photo that lies beyond the limit."""
+    limit = os.pathconf(base, "PC_PATH_MAX") if hasattr(os, "pathconf") else 4096
+    root = base / "deep"
+    root.mkdir()
+    touch(root / "shallow.jpg")
+    monkeypatch.chdir(root)
+    depth = 0
+    while len(os.fsencode(root)) + depth * 201 <= limit + 400:
+        os.mkdir("d" * 200)
+        os.chdir("d" * 200)
+        depth += 1
+    with open("beyond.jpg", "wb") as f:
+        f.write(b"far away")
+    return root, root.joinpath(*["d" * 200] * depth, "beyond.jpg")
+
+
+def test_folder_beyond_the_path_length_limit_is_reported(cat, tmp_path, monkeypatch):
+    root, beyond = deep_tree(tmp_path, monkeypatch)
+    result = make_plan(cat, [root])
+    assert [f.path.name for f in result.todo] == ["shallow.jpg"]
+    (problem,) = result.folder_problems
+    assert str(beyond).startswith(str(problem) + os.sep)
+    assert "longer than" in result.folder_problems[problem]
+    assert problem in result.unreadable_folders  # kept like a folder that cannot be listed
