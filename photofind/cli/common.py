@@ -8,6 +8,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from types import FrameType
 
 from photofind.core.config import DEFAULT_MODEL, MODEL_ENV, PROVIDERS, AppPaths, default_provider
 from photofind.core.library import Library, open_library
@@ -92,7 +93,7 @@ def ctrl_c_sets(
         yield
         return
 
-    def on_sigint(signum, frame) -> None:
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()

@@ -25,6 +25,7 @@ from photofind.core.errors import ImageError, PhotofindError
 from photofind.core.humanize import plural
 from photofind.core.indexer import IndexProgress
 from photofind.core.scanner import is_empty_folder
+from photofind.core.search import SearchHit
 
 DEFAULT_K = 20
 EMPTY_LIBRARY = "No photos are indexed yet; run 'photofind index FOLDER' first."
@@ -107,7 +108,7 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
-def _print_hits(hits, as_json: bool) -> None:
+def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
     if as_json:
         results = [{"path": os.path.abspath(os.fsdecode(h.path)), "score": h.score} for h in hits]
         out(json.dumps({"results": results}))

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from photofind.core.humanize import photo_rate, plural, size, time_left, transfer_rate
 from photofind.core.indexer import IndexProgress
@@ -49,10 +50,17 @@ def err(line: str) -> None:
 def reconfigure_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):  # replaced or closed streams
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
-def print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def print_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     err(f"photofind: warning: {one_line(message)}")
 
 
@@ -79,7 +87,7 @@ class ProgressView:
     """Draws the indexer's progress on stderr: one redrawn line on a terminal, else a plain
     line every few seconds, so that a log gets a record and not one line per photo."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self._last_draw = 0.0
@@ -139,7 +147,7 @@ class TransferView(ProgressView):
     """Draws an install's progress: the bytes as a bar (or a line every few seconds without a
     terminal), and each other step once."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self._phase: str | None = None
         self._shown = ""
