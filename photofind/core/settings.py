@@ -14,6 +14,7 @@ newer one wrote.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ from photofind.core.atomic import write_json_atomic
 from photofind.core.clip.language import is_flores_code
 
 SORT_MODES = ("relevance", "date")
+# The window's grid draws thumbnails between these sizes (logical pixels); a size outside
+# them, from a hand-edited or damaged file, would ask Qt for pictures of any size at all.
+MIN_THUMBNAIL_SIZE, MAX_THUMBNAIL_SIZE = 64, 384
+MIN_SCORE_RANGE = (-1.0, 1.0)  # scores are cosines
 
 
 @dataclass
@@ -49,8 +54,14 @@ def _valid(name: str, value: Any) -> bool:
         return value is None or (isinstance(value, str) and is_flores_code(value))
     if isinstance(default, bool) or isinstance(value, bool):
         return False
+    if name == "thumbnail_size":
+        return isinstance(value, int) and MIN_THUMBNAIL_SIZE <= value <= MAX_THUMBNAIL_SIZE
+    if name == "min_score":
+        # NaN compares false both ways, so it fails here as well as the infinities do
+        low, high = MIN_SCORE_RANGE
+        return isinstance(value, int | float) and low <= value <= high
     if isinstance(default, float):
-        return isinstance(value, int | float)
+        return isinstance(value, int | float) and math.isfinite(value)
     return isinstance(value, type(default))
 
 

@@ -38,7 +38,7 @@ import hnswlib
 import numpy as np
 
 from photofind.core.atomic import fsync_dir
-from photofind.core.errors import CatalogError
+from photofind.core.errors import CatalogError, disk_full, is_nearly_full, write_error
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,44 @@ def _check_header(path: Path, dim: int) -> None:
         raise ValueError("inconsistent hnswlib header")
 
 
+_MAX_LABEL = 2**63  # labels are SQLite row ids, which are signed 64-bit
+
+
+def _checked_labels(index: hnswlib.Index) -> set[int]:
+    """The labels of a loaded index; ValueError when some cannot be photo ids (a faulty
+    writer can store any 8 bytes there and still record a checksum that matches)."""
+    labels = index.get_ids_list()
+    if labels and max(labels) >= _MAX_LABEL:
+        raise ValueError("a label is not a photo id")
+    unique = set(labels)
+    if len(unique) != index.element_count:
+        raise ValueError("two slots hold the same label")
+    return unique
+
+
+def _check_complete(path: Path) -> None:
+    """Raise ValueError unless the hnswlib file at ``path`` is whole. hnswlib writes with a
+    C++ stream that ignores errors, so a disk that fills up mid-save leaves a short file
+    without a word; its layout (hnswalg.h saveIndex) tells where the file must end: the
+    header, every element's level-0 block, then per element a uint32 size and that many
+    bytes of upper-level links."""
+    with open(path, "rb") as f:
+        header = f.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            raise ValueError("the file ends inside its header")
+        count, per_element = _HEADER.unpack(header)[2:4]
+        f.seek(count * per_element, os.SEEK_CUR)
+        links = f.read()
+    at = 0
+    for _ in range(count):
+        if at + 4 > len(links):
+            raise ValueError("the file ends before its last element")
+        (size,) = struct.unpack_from("<I", links, at)
+        at += 4 + size
+    if at != len(links):
+        raise ValueError("the file does not end where its last element does")
+
+
 class VectorIndex:
     """HNSW index over L2-normalised vectors keyed by photo id; scores are cosines.
 
@@ -174,10 +212,15 @@ class VectorIndex:
     that changes over years does not grow the index without bound.
     """
 
-    def __init__(self, path: Path, dim: int, params: IndexParams = DEFAULT_PARAMS) -> None:
+    def __init__(
+        self, path: Path, dim: int, params: IndexParams = DEFAULT_PARAMS, *, read_only: bool = False
+    ) -> None:
+        """``read_only``: the file is read but never written (``save`` does nothing): a
+        stale file is patched or rebuilt in memory only."""
         if dim <= 0:
             raise ValueError(f"dim must be positive, got {dim}")
         self.path = Path(path)
+        self.read_only = read_only
         self.dim = int(dim)
         self.params = params
         self._lock = threading.RLock()
@@ -251,7 +294,8 @@ class VectorIndex:
 
     def _try_load(self) -> bool:
         """Load the file if it can be trusted; on any doubt log why and return False."""
-        _remove_stale_temps(self.path)
+        if not self.read_only:
+            _remove_stale_temps(self.path)
         if not self.path.exists():
             log.info("no search index at %s; building it", self.path)
             return False
@@ -265,8 +309,9 @@ class VectorIndex:
                 raise ValueError("file does not match its checksum")
             _check_header(self.path, self.dim)
             index = hnswlib.Index(space="ip", dim=self.dim)
-            index.load_index(str(self.path), max_elements=0, allow_replace_deleted=True)
-            labels = set(index.get_ids_list())
+            # bytes: hnswlib takes a str only if it is valid UTF-8, and folder names need not be
+            index.load_index(os.fsencode(self.path), max_elements=0, allow_replace_deleted=True)
+            labels = _checked_labels(index)
             deleted = {int(i) for i in meta["deleted"]} & labels
             live = labels - deleted
             if len(live) != meta["count"]:
@@ -418,10 +463,12 @@ class VectorIndex:
 
         hnswlib writes a temporary file in the same folder, which is flushed to disk and then
         renamed over the old one. The meta file is replaced the same way just after; a crash
-        between the two renames leaves a checksum mismatch, which only costs a rebuild.
+        between the two renames leaves a checksum mismatch, which only costs a rebuild. A
+        file that came out short (a full disk) is never renamed in. Does nothing when the
+        index is read-only. Raises DiskFullError, NotWritableError or CatalogError.
         """
         with self._lock:
-            if not self._dirty:
+            if not self._dirty or self.read_only:
                 return
             if self._deleted:
                 # Deleted slots reused for other ids are gone from hnswlib; keep the list short.
@@ -435,8 +482,9 @@ class VectorIndex:
                 )
                 os.close(fd)
                 temps.append(tmp_index)
-                self._index.save_index(tmp_index)
+                self._index.save_index(os.fsencode(tmp_index))
                 _fsync_file(tmp_index)
+                _check_complete(Path(tmp_index))
                 size, crc = _crc32(Path(tmp_index))
                 meta = {
                     "format": _META_FORMAT,
@@ -459,10 +507,13 @@ class VectorIndex:
                 os.replace(tmp_meta, self.meta_path)
                 temps.clear()
                 fsync_dir(folder)
-            except (OSError, RuntimeError) as err:
-                raise CatalogError(
-                    f"Could not save the search index in {folder} ({err}). "
-                    "Check that the disk has free space and the folder is writable."
+            except (OSError, RuntimeError, ValueError) as err:
+                mine = write_error(err, folder) if isinstance(err, OSError) else None
+                if mine is None and is_nearly_full(folder):
+                    mine = disk_full(folder)
+                raise mine or CatalogError(
+                    f"Could not save the search index in {folder} ({err}); check the disk. "
+                    "Nothing was lost: the index is rebuilt from the catalog when needed."
                 ) from err
             finally:
                 for tmp in temps:

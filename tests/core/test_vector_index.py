@@ -211,7 +211,7 @@ def test_failed_save_raises_catalog_error_and_cleans_up(tmp_path):
     index, *_ = make(tmp_path, n=20)
 
     def broken(path):
-        Path(path).write_bytes(b"partial")
+        Path(os.fsdecode(path)).write_bytes(b"partial")
         raise RuntimeError("Disk full")
 
     index._index = Faulty(index._index, "save_index", broken)
@@ -385,3 +385,111 @@ def test_search_ef_grows_with_the_library():
     assert search_ef(256, 100_000) == 256
     assert search_ef(256, 480_000) == 1229
     assert search_ef(256, 10_000_000) == EF_MAX
+
+
+# -- the user's disk and odd files ------------------------------------------------------
+
+
+def test_a_data_folder_whose_name_is_not_utf8_saves_and_loads(tmp_path):
+    folder = tmp_path / os.fsdecode(b"caf\xe9-\xff")
+    folder.mkdir()
+    index, ids, vectors, _ = make(folder, n=50)
+    index.save()
+    assert os.fsencode(index.path).startswith(os.fsencode(folder))
+    again = VectorIndex(index.path, DIM, EXACT)
+    assert again.load_or_rebuild(ids, lambda: (ids, vectors)) == "loaded"
+    assert len(again) == 50
+
+
+def _label_offset(path: Path, slot: int) -> int:
+    fields = vector_index._HEADER.unpack(path.read_bytes()[: vector_index._HEADER.size])
+    offset_level0, per_element, label_offset = fields[0], fields[3], fields[4]
+    return vector_index._HEADER.size + offset_level0 + slot * per_element + label_offset
+
+
+def _write_label_and_checksum(path: Path, slot: int, label: int) -> None:
+    """Change one stored label and record the new checksum, as a faulty writer would."""
+    import json
+
+    raw = bytearray(path.read_bytes())
+    at = _label_offset(path, slot)
+    raw[at : at + 8] = label.to_bytes(8, "little")
+    path.write_bytes(bytes(raw))
+    meta_path = path.with_name(path.name + ".meta.json")
+    meta = json.loads(meta_path.read_text())
+    meta["size"], meta["crc32"] = vector_index._crc32(path)
+    meta_path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("label", [2**64 - 1, 2**63, "duplicate"])
+def test_a_checksummed_file_with_an_impossible_label_is_rebuilt(tmp_path, label):
+    ids, vectors = saved(tmp_path, n=40)
+    path = tmp_path / "index.hnsw"
+    # a label above int64 cannot be a row id; two slots with one label cannot be either
+    _write_label_and_checksum(path, 5, int(ids[6]) if label == "duplicate" else label)
+    index = VectorIndex(path, DIM, EXACT)
+    assert index.load_or_rebuild(ids, lambda: (ids, vectors)) == "rebuilt"
+    assert len(index) == len(ids)
+    found, _ = index.search(vectors[5], 1)
+    assert found.tolist() == [ids[5]]
+
+
+def test_a_full_disk_while_saving_is_a_full_disk_and_keeps_the_old_file(tmp_path):
+    from disks import fill, free_space, small_tmpfs
+
+    from photofind.core.errors import DiskFullError
+
+    with small_tmpfs(tmp_path / "disk", "4m") as disk:
+        small, ids, vectors, rng = make(disk, n=20)
+        small.save()
+        before = (small.path.read_bytes(), small.meta_path.read_bytes())
+        more = np.arange(10_000, 13_000, dtype=np.int64)
+        small.add(more, unit(rng, len(more)))  # ~1.2 MB: more than the disk holds
+        fill(disk, leave=300_000)
+        with pytest.raises(DiskFullError, match=f"disk holding {disk} is full"):
+            small.save()
+        assert (small.path.read_bytes(), small.meta_path.read_bytes()) == before
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "index.hnsw",
+                                                          "index.hnsw.meta.json"]
+        assert small.dirty
+        free_space(disk)
+        small.save()
+        again = VectorIndex(small.path, DIM, EXACT)
+        truth = np.concatenate([ids, more])
+        assert again.load_or_rebuild(truth, lambda: pytest.fail("rebuilt")) == "loaded"
+
+
+def test_read_only_index_patches_in_memory_and_never_writes(tmp_path):
+    ids, vectors = saved(tmp_path, n=30)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    stale = tmp_path / ".index.hnsw.abc.tmp"
+    stale.write_bytes(b"x")
+    os.utime(stale, (0, 0))
+    index = VectorIndex(tmp_path / "index.hnsw", DIM, EXACT, read_only=True)
+    assert index.load_or_rebuild(ids[:20], lambda: (ids, vectors)) == "patched"
+    assert len(index) == 20 and index.dirty
+    index.save()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p != stale} == before
+    assert stale.exists()
+
+
+def test_a_save_that_comes_out_short_without_an_error_is_refused(tmp_path):
+    # What hnswlib does on a full disk: its C++ stream stops writing and says nothing.
+    from photofind.core.errors import CatalogError
+
+    index, ids, vectors, _ = make(tmp_path, n=200)
+    index.save()
+    before = index.path.read_bytes()
+    index.remove(ids[:5])
+    real_save = index._index.save_index
+
+    def short(path):
+        real_save(path)
+        with open(path, "r+b") as f:
+            f.truncate(os.path.getsize(path) - 100)
+
+    index._index = Faulty(index._index, "save_index", short)
+    with pytest.raises(CatalogError, match="search index"):
+        index.save()
+    assert index.path.read_bytes() == before and index.dirty
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.hnsw", "index.hnsw.meta.json"]

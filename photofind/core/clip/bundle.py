@@ -166,22 +166,39 @@ def builtin_models_dir() -> Path:
     return Path(str(resources.files("photofind.builtin_models")))
 
 
+def _is_dir(path: Path) -> bool:
+    """Path.is_dir, except that a name the file system cannot hold (over 255 bytes, a path
+    over PATH_MAX) is simply not a folder instead of an OSError."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME_CHARS else name[: SHOWN_NAME_CHARS - 1] + "…"
+
+
+SHOWN_NAME_CHARS = 80  # a name pasted by mistake can be any length; a message stays readable
+
+
 def find_model(name_or_dir: str | Path, models_dir: Path | None = None) -> ModelBundle:
     """A bundle from a folder path, an installed model name, or a built-in model name."""
     as_path = Path(name_or_dir).expanduser()
-    if as_path.is_dir() and (as_path / "config.json").exists():
+    if _is_dir(as_path) and (as_path / "config.json").exists():
         return ModelBundle.load(as_path)
     name = str(name_or_dir)
-    if models_dir is not None and (models_dir / name).is_dir():
+    if models_dir is not None and _is_dir(models_dir / name):
         return ModelBundle.load(models_dir / name, name=name)
     if name in BUILTIN_MODELS:
         return ModelBundle.load(builtin_models_dir() / name, name=name)
-    if as_path.is_dir() or "/" in name or "\\" in name:
+    if _is_dir(as_path) or "/" in name or "\\" in name:
         raise ModelError(
-            f"{as_path} is not a model folder (it has no config.json); pass a folder in the "
-            "Immich CLIP layout (e.g. one made by models/export.py) or use tiny-shapes."
+            f"{_shown(str(as_path))} is not a model folder (it has no config.json); pass a "
+            "folder in the Immich CLIP layout (e.g. one made by models/export.py) or use "
+            "tiny-shapes."
         )
     raise ModelError(
-        f"No model named '{name}' is installed; pass a model folder with --model, or use "
-        "tiny-shapes."
+        f"No model named '{_shown(name)}' is installed; install it or use tiny-shapes.",
+        hint="You can also pass a model folder with --model.",
     )
