@@ -8,6 +8,8 @@
       search TEXT [-k N] [--json]
       similar IMAGE [-k N] [--json]
       status [--json]
+      folder list [--json]      the library folders: photos, and whether they can be read
+      folder remove PATH        forget a library folder and its photos (the files stay)
       model list [--json]       the recommended and installed models; * marks the active one
       model install NAME [--int8]   download a model (HF_ENDPOINT or huggingface.co)
       model use NAME            make NAME the model that index/search/similar use
@@ -45,7 +47,7 @@ import warnings
 from pathlib import Path
 
 from photofind import __version__
-from photofind.cli import library_commands, model_commands
+from photofind.cli import folder_commands, library_commands, model_commands
 from photofind.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -55,12 +57,12 @@ from photofind.cli.common import (
 )
 from photofind.cli.output import err, one_line, print_warning, reconfigure_streams
 from photofind.core.config import AppPaths, app_paths
-from photofind.core.errors import PhotofindError
+from photofind.core.errors import PhotofindError, write_error
 from photofind.core.models import active_model
 
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
-COMMAND_FAMILIES = (library_commands, model_commands)
+COMMAND_FAMILIES = (library_commands, folder_commands, model_commands)
 LOG_FILE_MAX_BYTES = 1 << 20  # past this the error log starts afresh rather than growing
 
 
@@ -96,6 +98,11 @@ def _log_unexpected(paths: AppPaths | None) -> str:
     return "no log file could be written"
 
 
+def _with_hint(exc: PhotofindError) -> str:
+    """The sentence, then the remedy only the command line offers (an option to pass)."""
+    return f"{exc} {exc.hint}" if exc.hint else str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     reconfigure_streams()
     logging.basicConfig(format="photofind: %(message)s", level=logging.WARNING)
@@ -114,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             err(f"photofind: {one_line(exc)}")
             return EXIT_USAGE
         except PhotofindError as exc:
-            err(f"photofind: {one_line(exc)}")
+            err(f"photofind: {one_line(_with_hint(exc))}")
             return EXIT_ERROR
         except KeyboardInterrupt:
             err(("\n" if sys.stderr.isatty() else "") + "photofind: stopped.")
@@ -122,6 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:  # the reader went away (photofind search x | head -1)
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_ERROR
+        except OSError as exc:
+            # A write the user's disk refused (full, read-only) anywhere below: their
+            # sentence, not a report of a bug.
+            mine = write_error(exc, Path(os.fsdecode(exc.filename or ".")))
+            if mine is None:
+                where = _log_unexpected(paths)
+                err(f"photofind: unexpected error: {one_line(exc)}; please report it "
+                    f"(details in {one_line(where)})")  # fmt: skip
+            else:
+                err(f"photofind: {one_line(_with_hint(mine))}")
             return EXIT_ERROR
         except Exception as exc:
             where = _log_unexpected(paths)

@@ -19,11 +19,19 @@ from photofind.cli.common import (
     opened_library,
     positive_int,
 )
+from photofind.cli.folder_commands import describe, list_folder_problems, state_json
 from photofind.cli.output import ProgressView, err, list_failures, one_line, out
 from photofind.core.config import AppPaths
 from photofind.core.errors import ImageError, PhotofindError
 from photofind.core.humanize import plural
 from photofind.core.indexer import IndexProgress
+from photofind.core.library_folders import (
+    UNREADABLE,
+    FolderError,
+    check_library_folder,
+    folder_states,
+    reachability,
+)
 from photofind.core.scanner import is_empty_folder
 from photofind.core.search import SearchHit
 
@@ -59,7 +67,10 @@ def cmd_install_desktop(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
-    folders = [Path(os.path.abspath(p)) for p in args.paths]
+    try:
+        folders = [check_library_folder(p) for p in args.paths]
+    except FolderError as exc:
+        raise UsageError(str(exc)) from None
     for given, folder in zip(args.paths, folders, strict=True):
         if not folder.is_dir():
             raise UsageError(f"{one_line(given)} is not a folder; give a folder of photos.")
@@ -78,6 +89,8 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
                     f"photofind: {one_line(folder)} is empty (an unplugged drive?); its photos "
                     "are kept until you remove the folder from the library."
                 )
+            elif (problem := reachability(folder))[0] == UNREADABLE:
+                err(f"photofind: {one_line(folder)}: {problem[1]} Its photos are kept.")
         cancel = threading.Event()
         view = ProgressView()
         last = IndexProgress("scanning")
@@ -95,6 +108,8 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
         )
         if failed_now:
             list_failures(failed_now, err, "in this run")
+        if last.phase == "done" and (problems := library.catalog.folder_problems()):
+            list_folder_problems(problems, err)
         if library.switching and library.after_index_run():
             out(f"Searches now use {one_line(library.model_name)}.")
         elif library.switching:
@@ -154,6 +169,8 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
         counts = library.counts()
         folders = library.catalog.folders()
         failures = library.catalog.failures()
+        states = folder_states(library.catalog)
+        problems = library.catalog.folder_problems()
         info = {
             "photos": counts.photos,
             "failed": counts.failed,
@@ -164,6 +181,8 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
             "data_dir": os.fsdecode(paths.data_dir),
             "index_file": os.fsdecode(library.index.path),
             "folders": [os.fsdecode(f) for f in folders],
+            "library_folders": [state_json(s) for s in states],
+            "folder_problems": [{"path": os.fsdecode(p), "reason": r} for p, r in problems],
         }
     if args.json:
         out(json.dumps(info))
@@ -183,11 +202,12 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
         out(NO_FOLDERS)
     else:
         out("Library folders:")
-    for folder in folders:
-        note = "" if folder.is_dir() else "  (not reachable now)"
-        out(f"  {one_line(folder)}{note}")
+    for state in states:
+        out(describe(state))
     if failures:
         list_failures(failures, out)
+    if problems:
+        list_folder_problems(problems, out)
     return EXIT_OK
 
 

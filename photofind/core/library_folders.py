@@ -111,10 +111,8 @@ def check_library_folder(path: str | os.PathLike[str]) -> Path:
     folder = Path(os.path.abspath(path))
     system = system_folder_of(folder)
     if system is not None:
-        raise FolderError(
-            f"{folder} is in the system folder {system}, which holds no photos; choose a "
-            "folder of photos."
-        )
+        where = "a system folder" if str(folder) == system else f"in the system folder {system}"
+        raise FolderError(f"{folder} is {where}, which holds no photos; choose a folder of photos.")
     return folder
 
 

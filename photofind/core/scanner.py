@@ -115,9 +115,9 @@ def walk(
     inside = [os.path.realpath(r) for r in roots]
     system = system_devices()
     skipped = set()
-    for folder in skip:
+    for own in skip:
         try:
-            st = os.stat(folder)
+            st = os.stat(own)
         except OSError:
             continue
         skipped.add((st.st_dev, st.st_ino))
@@ -197,8 +197,11 @@ def plan(
             result.cancelled = True
             return result
         row = unseen.pop(os.fsencode(found.path), None)
-        untouched = row is not None and (row.size, row.mtime_ns) == (found.size, found.mtime_ns)
-        if untouched and (row.status == FAILED or row.id in embedded_ids):
+        if (
+            row is not None
+            and (row.size, row.mtime_ns) == (found.size, found.mtime_ns)
+            and (row.status == FAILED or row.id in embedded_ids)
+        ):
             result.unchanged += 1
             continue
         result.todo.append(found)
