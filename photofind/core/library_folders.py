@@ -10,6 +10,7 @@ import errno
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,7 +170,13 @@ def _below(raw: bytes, folder: Path) -> bool:
 
 def reachability(folder: Path) -> tuple[str, str | None]:
     """(state, reason) of a library folder as it is on disk right now."""
-    if not os.path.isdir(folder):
+    try:
+        is_dir = stat.S_ISDIR(os.stat(folder).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        is_dir = False
+    except OSError as exc:  # there, but photofind may not look (permissions, a long path)
+        return UNREADABLE, listing_problem(exc)
+    if not is_dir:
         return OFFLINE, "It is not reachable now (a drive unplugged, a share not mounted?)."
     try:
         with os.scandir(folder) as entries:

@@ -279,3 +279,18 @@ def test_a_photo_dated_after_2262_is_indexed_and_then_unchanged(lib, tmp_path, s
     again = run(lib)
     assert (again.indexed, again.unchanged) == (0, 8)
     assert np.isfinite(lib.catalog.photo_by_path(future).taken_at)
+
+
+def test_a_library_folder_beyond_the_path_length_limit_is_unreadable_not_offline(
+    lib, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    parts = []
+    while len(os.fsencode(tmp_path)) + len(parts) * 201 <= 4096 + 400:  # past PATH_MAX
+        os.mkdir("d" * 200)
+        os.chdir("d" * 200)
+        parts.append("d" * 200)
+    deep = tmp_path.joinpath(*parts)
+    lib.catalog.add_folder(deep)
+    (state,) = folder_states(lib.catalog)
+    assert state.state == UNREADABLE and "longer than" in state.reason
