@@ -99,12 +99,12 @@ def child(data: Path, model: str, typing: bool) -> int:
     from photofind.core.config import app_paths
     from photofind.core.library import open_library
     from photofind.core.settings import load_settings
-    from photofind.gui.main_window import MainWindow
+    from photofind.gui.app import build_window
 
     app = QApplication(sys.argv[:1])
     paths = app_paths(data)
     library = open_library(paths, model, "cpu")
-    window = MainWindow(library, paths, load_settings(paths.settings_path))
+    window = build_window(library, paths, load_settings(paths.settings_path), "cpu")
 
     class FirstPaint(QObject):
         def eventFilter(self, watched, event):  # noqa: N802
@@ -134,11 +134,11 @@ def measure_scrolling(window) -> None:
     import numpy as np
 
     rng = np.random.default_rng(7)
-    query = rng.normal(size=window.library.encoder.embed_dim).astype(np.float32)
-    hits = window.library.search.search_vector(query, 10_000)
-    window.model.set_hits(hits)
-    window.pages.setCurrentWidget(window.results_page)
-    view = window.view
+    query = rng.normal(size=window.session.library.encoder.embed_dim).astype(np.float32)
+    hits = window.session.library.search.search_vector(query, 10_000)
+    window.results.model.set_hits(hits)
+    window.pages.setCurrentWidget(window.results)
+    view = window.results.view
     bar = view.verticalScrollBar()
     frames = []
     step = max(1, bar.pageStep() // 3)
@@ -160,13 +160,13 @@ def measure_typing(window, app) -> None:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
 
-    delegate = window.delegate
+    delegate = window.results.delegate
     results: list[str] = []
     plan = [(QUERIES[5], "scan"), (QUERIES[4], "scan")]
     plan += [(q, "new") for q in QUERIES[:3]] + [(q, "cached") for q in QUERIES[:3]]
 
     def run(step: int) -> None:
-        if step < len(plan) and plan[step][1] != "scan" and window.indexing.running:
+        if step < len(plan) and plan[step][1] != "scan" and window.session.indexing.running:
             QTimer.singleShot(100, lambda: run(step))  # measure the rest once the scan is over
             return
         if step >= len(plan):
@@ -193,14 +193,14 @@ def measure_typing(window, app) -> None:
 
         def poll() -> None:
             now = time.perf_counter()
-            if "results" not in marks and window.query.last is not None \
-                    and window.query.last.request.text == query:
+            if "results" not in marks and window.session.query.last is not None \
+                    and window.session.query.last.request.text == query:
                 marks["results"] = now
             if delegate.painted_thumbnails > before:
                 shown = (marks.get("results", now) - last_key) * 1000
                 results.append(
                     f"TYPING {kind:6s} {query!r:22s} results {shown:5.0f} ms, first thumbnail "
-                    f"{(now - last_key) * 1000:5.0f} ms, search {window.query.last.elapsed_s * 1000:.0f} ms"
+                    f"{(now - last_key) * 1000:5.0f} ms, search {window.session.query.last.elapsed_s * 1000:.0f} ms"
                 )
                 QTimer.singleShot(400, lambda: run(step + 1))
                 return

@@ -31,6 +31,7 @@ from photofind.core.config import app_paths  # noqa: E402
 from photofind.core.demo import ensure_demo_photos  # noqa: E402
 from photofind.core.library import open_library  # noqa: E402
 from photofind.core.settings import Settings  # noqa: E402
+from photofind.gui.app import build_window  # noqa: E402
 from photofind.gui.main_window import MainWindow  # noqa: E402
 
 SIZE = (1120, 720)
@@ -61,8 +62,8 @@ def pause(seconds: float) -> None:
 def type_query(window: MainWindow, text: str) -> None:
     window.search_bar.set_text(text)
     window.search_bar.submitted.emit()
-    wait_for(lambda: window.query.last is not None and window.query.last.request.text == text
-             and not window.query.busy)
+    query = window.session.query
+    wait_for(lambda: query.last is not None and query.last.request.text == text and not query.busy)
 
 
 def main() -> int:
@@ -75,7 +76,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="photofind-shots-") as tmp:
         paths = app_paths(Path(tmp) / "data")
         library = open_library(paths, args.model, "cpu")
-        window = MainWindow(library, paths, Settings())
+        window = build_window(library, paths, Settings(), "cpu")
+        indexing, query = window.session.indexing, window.session.query
         window.resize(*SIZE)
         window.show()
         window.start()
@@ -91,7 +93,7 @@ def main() -> int:
         wait_for(lambda: window.page_state in ("no-model", "no-folder"))
         shot("first-run")
 
-        offer = window._model_offer()
+        offer = window.session.model_offer()
         dialog = window.show_models(prepare_install=offer.name if offer else None)
         pause(0.2)
         path = args.out / "models-dialog.png"
@@ -101,17 +103,17 @@ def main() -> int:
 
         folder = ensure_demo_photos(paths)
         window.add_folder(folder)
-        wait_for(lambda: window.indexing.last is not None and window.indexing.last.done >= 40)
+        wait_for(lambda: indexing.last is not None and indexing.last.done >= 40)
         # Hold the indexer still while the query runs and its thumbnails paint, then show
         # the status bar as it was while running (its last real progress item).
         window.set_paused(True)
         type_query(window, "a red circle")
         settle(window)
-        window.index_status.show_progress(window.indexing.last, False)
+        window.index_status.show_progress(indexing.last, False)
         shot("indexing")
         window.set_paused(False)
 
-        wait_for(lambda: window.indexing.last.phase == "done" and not window.indexing.running)
+        wait_for(lambda: indexing.last.phase == "done" and not indexing.running)
         type_query(window, "a red circle")
         settle(window)
         shot("results-text")
@@ -120,9 +122,9 @@ def main() -> int:
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(star))])
         window.search_bar.clear()
-        window.offer_images(mime)
-        wait_for(lambda: window.query.last is not None
-                 and window.query.last.request.images == (star,) and not window.query.busy)
+        window.input.offer_images(mime)
+        wait_for(lambda: query.last is not None
+                 and query.last.request.images == (star,) and not query.busy)
         settle(window)
         shot("results-image")
 

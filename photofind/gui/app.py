@@ -1,4 +1,5 @@
-"""The composition root of the desktop app: QApplication, error sink, library, window.
+"""The composition root of the desktop app: QApplication, error sink, library, session,
+window. Nothing else in the GUI opens a library or builds a session.
 
 ``main(paths, model, provider, demo=False)`` is what ``photofind``, ``photofind gui``,
 ``python -m photofind`` and ``photofind demo`` run. Problems a user can fix (no such model,
@@ -12,6 +13,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -21,7 +23,10 @@ from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import DEFAULT_MODEL, AppPaths, app_paths
 from photofind.core.errors import CatalogError, PhotofindError
 from photofind.core.library import Library, open_library
-from photofind.core.settings import load_settings
+from photofind.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from photofind.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +118,20 @@ def _advice(exc: PhotofindError, model: str) -> str:
             "keep working, or fix the model folder and start photofind with --model DIR.")
 
 
+def build_window(library: Library, paths: AppPaths, settings: Settings, provider: str,
+                 **window_options) -> MainWindow:
+    """The window over a library session; a model or language switch opens the library again
+    with the same data folder and provider. ``window_options`` go to MainWindow."""
+    from photofind.gui.library_session import LibrarySession
+    from photofind.gui.main_window import MainWindow
+
+    session = LibrarySession(
+        library, paths, settings,
+        open_model=lambda name, language: open_library(paths, name, provider, language),
+    )
+    return MainWindow(session, **window_options)
+
+
 def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
     log_path = errorsink.install(paths.log_dir)
@@ -126,14 +145,9 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
     if opened is None:
         return 1
     library, paths = opened
-    settings = load_settings(paths.settings_path)
-    from photofind.gui.main_window import MainWindow
-
     hint = f"The report is also in the log file {log_path}." if log_path else ""
-    # The window changes settings.query_language (Models ▸ Query language) before it reopens.
-    window = MainWindow(library, paths, settings, log_hint=hint,
-                        open_model=lambda name: open_library(paths, name, provider,
-                                                             settings.query_language))
+    window = build_window(library, paths, load_settings(paths.settings_path), provider,
+                          log_hint=hint)
     # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
     # runs signal handlers only between bytecodes, so a timer lets it in now and then.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -150,5 +164,5 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
         window.shutdown()
-        window.library.close()  # Models ▸ Use may have replaced the one opened here
+        window.session.library.close()  # Models ▸ Use may have replaced the one opened here
         errorsink.uninstall()

@@ -131,7 +131,7 @@ def _data_url(text: str) -> bytes | None:
 class UrlImageFetcher(QObject):
     """Downloads a dropped web image, asynchronously on the UI thread's event loop."""
 
-    fetched = Signal(object)  # QueryImage
+    fetched = Signal(QueryImage)
     failed = Signal(str)  # a user-facing sentence
 
     def __init__(self, parent: QObject | None = None) -> None:

@@ -27,7 +27,7 @@ RESULT_LIMIT = 1000  # photos per search: far past anyone's scrolling; ~20 ms to
 
 
 class QueryController(QObject):
-    results = Signal(object)  # SearchOutcome of the newest request
+    results = Signal(SearchOutcome)  # of the newest request
     busy_changed = Signal(bool)
 
     def __init__(

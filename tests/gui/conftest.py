@@ -18,6 +18,7 @@ from photofind.core.library import Library, open_library
 from photofind.core.settings import Settings, load_settings
 from photofind.core.shapes import ShapePhoto
 from photofind.gui import workers
+from photofind.gui.app import build_window
 from photofind.gui.main_window import MainWindow
 
 MODEL = "tiny-shapes"
@@ -79,8 +80,8 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
         opened.append(library)
         for folder in folders:
             library.catalog.add_folder(folder)
-        window = MainWindow(library, paths, settings or load_settings(paths.settings_path),
-                            system=FakeSystem())
+        window = build_window(library, paths, settings or load_settings(paths.settings_path),
+                              "cpu", system=FakeSystem())
         qtbot.addWidget(window)
         windows.append(window)
         window.show()
@@ -93,17 +94,24 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
     yield make
     for window in windows:
         window.shutdown()  # before the library closes; pytest-qt closes the window later
-    for library in {id(lib): lib for lib in [*opened, *(w.library for w in windows)]}.values():
+    libraries = [*opened, *(w.session.library for w in windows)]
+    for library in {id(lib): lib for lib in libraries}.values():
         library.close()  # the one each window was opened with, and any it switched to
 
 
 def wait_indexed(qtbot, window: MainWindow, timeout: int = 30_000) -> None:
     qtbot.waitUntil(
-        lambda: window.indexing.last is not None
-        and window.indexing.last.phase == "done"
-        and not window.indexing.running,
+        lambda: window.session.indexing.last is not None
+        and window.session.indexing.last.phase == "done"
+        and not window.session.indexing.running,
         timeout=timeout,
     )
+
+
+def reopened(qtbot, window: MainWindow, timeout: int = 30_000):
+    """Wait for the library to be opened again (Use, a query language): ``with`` around
+    what starts it; ``.args[0]`` is the Reopened outcome."""
+    return qtbot.waitSignal(window.session.reopened, timeout=timeout)
 
 
 def search(qtbot, window: MainWindow, text: str) -> None:
@@ -112,8 +120,8 @@ def search(qtbot, window: MainWindow, text: str) -> None:
     field.clear()
     qtbot.keyClicks(field, text)
     qtbot.waitUntil(
-        lambda: window.query.last is not None
-        and window.query.last.request.text == text
-        and not window.query.busy,
+        lambda: window.session.query.last is not None
+        and window.session.query.last.request.text == text
+        and not window.session.query.busy,
         timeout=10_000,
     )

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import search, wait_indexed
+from conftest import reopened, search, wait_indexed
 from hubserver import FakeHub, free_port, isolate_hub
 from PySide6.QtCore import Qt
 
@@ -105,14 +105,16 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
-    old_library = window.library
+    old_library = window.session.library
     install_copy(window, "shapes-copy")
     dialog = window.show_models()
     dialog.select("shapes-copy")
     window.set_paused(True)  # hold the new run still while the switching state is checked
-    click(qtbot, dialog.use_button)
+    with reopened(qtbot, window) as outcome:
+        click(qtbot, dialog.use_button)
+    assert outcome.args[0].error is None
 
-    library = window.library
+    library = window.session.library
     assert library is not old_library and library.model_name == "shapes-copy"
     assert chosen_model(window.paths) == "shapes-copy"
     assert library.switching and library.search_model_name == "tiny-shapes"
@@ -125,7 +127,7 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     assert "searches use tiny-shapes until it is done" in dialog.message.text()
     # searches still work, answered by the previous model
     search(qtbot, window, "a blue star")
-    assert window.model.rowCount() == 48 and "blue-star" in window.model.hit(0).path.name
+    assert window.results.model.rowCount() == 48 and "blue-star" in window.results.model.hit(0).path.name
 
     window.set_paused(False)
     wait_indexed(qtbot, window)
@@ -137,14 +139,14 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
 
     # the query shown was searched again, and every search asks the library for its
     # SearchService afresh: the new one answers
-    qtbot.waitUntil(lambda: not window.query.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.session.query.busy, timeout=10_000)
     asked = []
     service = library.search
     real = service.query_vector
     service.query_vector = lambda text=None, images=(): asked.append(text) or real(text, images)
     search(qtbot, window, "a green square")
     assert asked == ["a green square"]
-    assert "green-square" in window.model.hit(0).path.name
+    assert "green-square" in window.results.model.hit(0).path.name
 
 
 def test_use_that_cannot_open_keeps_the_previous_model(qtbot, make_window, library_photos,
@@ -154,19 +156,20 @@ def test_use_that_cannot_open_keeps_the_previous_model(qtbot, make_window, libra
     dialog = window.show_models()
     dialog.select("shapes-copy")
 
-    def refuse(name):
+    def refuse(name, language):
         raise ModelError(f"The model {name} cannot be run (test); it is damaged.")
 
-    monkeypatch.setattr(window, "open_model", refuse)
-    click(qtbot, dialog.use_button)
+    monkeypatch.setattr(window.session, "open_model", refuse)
+    with reopened(qtbot, window):
+        click(qtbot, dialog.use_button)
     assert dialog.message.text() == "The model shapes-copy cannot be run (test); it is damaged."
     assert dialog.message.property("error") is True
-    assert window.library.model_name == "tiny-shapes"
+    assert window.session.library.model_name == "tiny-shapes"
     assert chosen_model(window.paths) == "tiny-shapes"
-    assert window.query.running and window.indexing.running  # restarted
+    assert window.session.query.running and window.session.indexing.running  # restarted
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
-    assert window.model.rowCount() == 48
+    assert window.results.model.rowCount() == 48
 
 
 def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot, make_window,
@@ -195,7 +198,7 @@ def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot
     assert table(dialog)[DEFAULT.name]["State"] == "Installed"
     assert dialog.message.text() == f"Installed {DEFAULT.name} (2.9 MB). Click Use to search with it."
     assert dialog.use_button.isEnabled()
-    assert window.library.model_name == "tiny-shapes"  # installing never switches
+    assert window.session.library.model_name == "tiny-shapes"  # installing never switches
     buttons = window.empty.buttons  # the offer is now to use it
     assert "download-default" not in buttons and buttons["use-default"].isDefault()
     assert buttons["use-default"].text() == f"Use {DEFAULT.name}"
@@ -229,7 +232,7 @@ def test_a_refused_connection_is_one_sentence_and_the_model_stays(qtbot, make_wi
     assert message.startswith("Cannot reach the model server (127.0.0.1:")
     assert message.endswith("check your internet connection and try again.")
     assert dialog.message.property("error") is True and dialog.message.isVisible()
-    assert window.library.model_name == "tiny-shapes"
+    assert window.session.library.model_name == "tiny-shapes"
     assert chosen_model(window.paths) == "tiny-shapes"
     assert table(dialog)[DEFAULT.name]["State"] == "Not installed"
 
@@ -237,29 +240,31 @@ def test_a_refused_connection_is_one_sentence_and_the_model_stays(qtbot, make_wi
 def test_query_language_is_remembered_and_reopens_the_library_with_it(qtbot, make_window,
                                                                        library_photos):
     window = make_window([library_photos])
-    assert window.library.encoder.language is None  # Automatic
+    assert window.session.library.encoder.language is None  # Automatic
     dialog = window.show_models()
     combo = dialog.language
     assert "NLLB" in combo.toolTip() and "script" in combo.toolTip()
     assert combo.currentData() is None and combo.currentText() == "Automatic"
-    old_library = window.library
+    old_library = window.session.library
 
     index = combo.findData("deu_Latn")
     combo.setCurrentIndex(index)
-    combo.activated.emit(index)  # as the user's choice
-    assert window.library is not old_library
-    assert window.library.encoder.language == "deu_Latn"
+    with reopened(qtbot, window):
+        combo.activated.emit(index)  # as the user's choice
+    assert window.session.library is not old_library
+    assert window.session.library.encoder.language == "deu_Latn"
     assert window.settings.query_language == "deu_Latn"
     assert dialog.message.text() == "Queries are now read as German."
     search(qtbot, window, "ein roter Kreis")  # searching works with the reopened library
 
     # saved with the settings, and the next launch opens with it
     window.close()
-    window.library.close()
+    window.session.library.close()
     again = make_window([library_photos])
     assert again.settings.query_language == "deu_Latn"
     assert again.show_models().language.currentText() == "German"
     # a model switch reopens with it too
     install_copy(again, "shapes-copy")
-    assert again.use_model("shapes-copy") is None
-    assert again.library.encoder.language == "deu_Latn"
+    with reopened(qtbot, again):
+        assert again.session.use_model("shapes-copy") is None
+    assert again.session.library.encoder.language == "deu_Latn"

@@ -13,58 +13,58 @@ from PySide6.QtCore import Qt
 
 from photofind.core import demo
 from photofind.core.settings import load_settings
-from photofind.gui import main_window
+from photofind.gui import library_session
 
 
 def _pause_after_first_batch(window) -> None:
     """Pause the index thread from inside it, right after its first batch: deterministic."""
-    thread = window.indexing._thread
+    thread = window.session.indexing._thread
     assert thread is not None
 
     def on_progress(progress):
         if progress.phase == "indexing" and progress.done > 0:
             thread.pause()
-            window.indexing._paused = True
+            window.session.indexing._paused = True
 
     thread.progressed.connect(on_progress, Qt.ConnectionType.DirectConnection)
 
 
 def test_pause_search_while_indexing_quit_and_resume(qtbot, make_window, library_photos):
     window = make_window([library_photos], start=False)
-    window.indexing.start()
-    window.query.start()
+    window.session.indexing.start()
+    window.session.query.start()
     _pause_after_first_batch(window)
-    qtbot.waitUntil(lambda: window.indexing.last is not None and window.indexing.last.done > 0,
+    qtbot.waitUntil(lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
                     timeout=20_000)
     qtbot.wait(300)
-    done = window.library.counts().photos
+    done = window.session.library.counts().photos
     assert 0 < done < 48
     qtbot.wait(300)
-    assert window.library.counts().photos == done  # paused: nothing more indexed
-    window.indexing.state_changed.emit()
+    assert window.session.library.counts().photos == done  # paused: nothing more indexed
+    window.session.indexing.state_changed.emit()
     assert "paused" in window.index_status.label.text().lower()
     assert window.index_status.pause_button.text() == "Resume"
 
     # searching works over what is indexed so far
     search(qtbot, window, "a red circle")
-    assert window.model.rowCount() == done
+    assert window.results.model.rowCount() == done
 
     # quitting mid-run stops the thread cleanly and keeps what was indexed
     window.close()
-    assert not window.indexing.running
-    kept = window.library.counts().photos
+    assert not window.session.indexing.running
+    kept = window.session.library.counts().photos
     assert kept >= done
-    window.library.close()
+    window.session.library.close()
 
     # the next launch goes on from there; Resume is the status bar's button
     again = make_window([library_photos], paused=True)
-    qtbot.waitUntil(lambda: again.indexing.last is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: again.session.indexing.last is not None, timeout=10_000)
     assert again.index_status.pause_button.text() == "Resume"
     qtbot.mouseClick(again.index_status.pause_button, Qt.MouseButton.LeftButton)
-    assert not again.indexing.paused
+    assert not again.session.indexing.paused
     wait_indexed(qtbot, again)
-    assert again.library.counts().photos == 48
-    assert again.indexing.last.indexed == 48 - kept
+    assert again.session.library.counts().photos == 48
+    assert again.session.indexing.last.indexed == 48 - kept
     assert "48 photos indexed" in again.index_status.label.text()
 
 
@@ -74,9 +74,10 @@ def test_failed_files_dialog_lists_the_broken_file(qtbot, make_window, library_p
     wait_indexed(qtbot, window)
     button = window.index_status.failures_button
     assert button.isVisible() and button.text().startswith("1 ")
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # the list is read off the UI thread
+    qtbot.waitUntil(lambda: window.failures_dialog is not None, timeout=10_000)
     dialog = window.failures_dialog
-    assert dialog is not None and dialog.isVisible()
+    assert dialog.isVisible()
     assert dialog.table.rowCount() == 1
     assert dialog.table.item(0, 0).text() == "broken.jpg"
     assert "corrupt" in dialog.table.item(0, 1).text() or "image" in dialog.table.item(0, 1).text()
@@ -88,13 +89,13 @@ def test_first_run_offers_demo_with_the_builtin_model(qtbot, make_window, monkey
     assert window.page_state == "no-model"
     assert list(window.empty.buttons) == ["download-default", "demo", "add-folder"]
     assert "Library ▸ Models…" in window.empty.body.text()
-    monkeypatch.setattr(main_window, "create_demo_library",
+    monkeypatch.setattr(library_session, "create_demo_library",
                         functools.partial(demo.create_demo_library, count=24))
     qtbot.mouseClick(window.empty.buttons["demo"], Qt.MouseButton.LeftButton)
     assert window.page_state == "making-demo"
     wait_indexed(qtbot, window)
-    assert window.library.catalog.folders() == [demo.demo_folder(window.paths)]
-    assert window.library.counts().photos == 24
+    assert window.session.library.catalog.folders() == [demo.demo_folder(window.paths)]
+    assert window.session.library.counts().photos == 24
     assert window.page_state == "idle"
     assert "demo" not in window.empty.buttons  # already in the library
     search(qtbot, window, "a red circle")
@@ -107,14 +108,15 @@ def test_first_run_with_a_real_model_asks_for_a_folder(qtbot, make_window, tmp_p
     window = make_window(model=str(model))
     assert window.page_state == "no-folder"
     assert list(window.empty.buttons) == ["add-folder"]
-    window.add_folder(tmp_path / "empty-folder")
+    with qtbot.waitSignal(window.session.folders_changed, timeout=10_000):
+        window.add_folder(tmp_path / "empty-folder")
     assert window.page_state == "idle"
 
 
 def test_worker_exception_shows_report_and_app_survives(qtbot, make_window, library_photos):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
-    service = window.library.search
+    service = window.session.library.search
     real = service.query_vector
     failing = threading.Event()
 
@@ -134,43 +136,43 @@ def test_worker_exception_shows_report_and_app_survives(qtbot, make_window, libr
     assert "Traceback" in dialog.text()
     dialog.close()
     search(qtbot, window, "a blue circle")  # the search thread lives on
-    assert window.model.rowCount() > 0
+    assert window.results.model.rowCount() > 0
 
 
 def test_window_geometry_and_view_settings_are_remembered(qtbot, make_window, tmp_path):
     window = make_window()
     window.resize(700, 500)
-    window.toolbar.zoom.setValue(224)
+    window.results.toolbar.zoom.setValue(224)
     window.close()
     saved = load_settings(window.paths.settings_path)
     assert saved.window_geometry and saved.thumbnail_size == 224
-    window.library.close()
+    window.session.library.close()
     again = make_window(settings=saved)
     assert (again.width(), again.height()) == (700, 500)
-    assert again.delegate.size == 224
+    assert again.results.delegate.size == 224
 
 
 def test_a_query_typed_early_gets_new_matches_while_indexing(qtbot, make_window, library_photos,
                                                             monkeypatch):
-    monkeypatch.setattr(main_window, "REFRESH_EVERY_MS", 50)
+    monkeypatch.setattr(library_session, "REFRESH_EVERY_MS", 50)
     window = make_window([library_photos], start=False)
-    window.indexing.start()
-    window.query.start()
+    window.session.indexing.start()
+    window.session.query.start()
     _pause_after_first_batch(window)  # and after every batch once resumed
-    qtbot.waitUntil(lambda: window.indexing.last is not None and window.indexing.last.done > 0,
+    qtbot.waitUntil(lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
                     timeout=20_000)
     search(qtbot, window, "a red circle")
-    first = window.model.rowCount()
+    first = window.results.model.rowCount()
     assert 0 < first < 48
-    window._refresh_results()
-    assert not window.query.busy  # the index has not grown since: nothing searched
-    window.view.setFocus()
+    window.session.refresh_results()
+    assert not window.session.query.busy  # the index has not grown since: nothing searched
+    window.results.view.setFocus()
     focused = window.focusWidget()
 
-    window.indexing._thread.resume()  # one more batch, then paused again: still running
-    qtbot.waitUntil(lambda: window.model.rowCount() > first, timeout=20_000)
-    assert window.indexing.running
-    assert window.query.last.request.quiet and window.query.last.request.text == "a red circle"
+    window.session.indexing._thread.resume()  # one more batch, then paused again: still running
+    qtbot.waitUntil(lambda: window.results.model.rowCount() > first, timeout=20_000)
+    assert window.session.indexing.running
+    assert window.session.query.last.request.quiet and window.session.query.last.request.text == "a red circle"
     assert window.search_bar.text() == "a red circle"
     assert window.focusWidget() is focused  # never steals focus
 
@@ -180,7 +182,7 @@ def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(qtbot, make
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
-    outcome = window.query.last
+    outcome = window.session.query.last
     hits = outcome.hits
 
     def refreshed(shown):
@@ -188,24 +190,24 @@ def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(qtbot, make
         window._on_results(dataclasses.replace(outcome, request=request, hits=shown))
 
     # pretend only the first 40 were found, select one, then the rest arrive: appended
-    window.model.set_hits(hits[:40])
-    window.view.setCurrentIndex(window.model.index(3))
+    window.results.model.set_hits(hits[:40])
+    window.results.view.setCurrentIndex(window.results.model.index(3))
     refreshed(hits)
-    assert window.model.rowCount() == 48
-    assert window.view.selected_hits() == [hits[3]]
+    assert window.results.model.rowCount() == 48
+    assert window.results.view.selected_hits() == [hits[3]]
     # a reordered list while a photo is selected waits: the grid does not move
     reordered = [hits[5], *hits[:5], *hits[6:]]
     refreshed(reordered)
-    assert window.model.hits() == hits
+    assert window.results.model.hits() == hits
     assert "press Enter" in window.statusBar().currentMessage()
     # with nothing selected, at the top, the grid is simply rebuilt
-    window.view.clearSelection()
+    window.results.view.clearSelection()
     refreshed(reordered)
-    assert window.model.hits() == reordered
+    assert window.results.model.hits() == reordered
 
     # a refresh asked for while the user's own search is on its way does nothing
-    window.query.set_query("a blue star", (), immediate=False)
-    assert not window.query.refresh()
-    qtbot.waitUntil(lambda: window.query.last.request.text == "a blue star"
-                    and not window.query.busy, timeout=10_000)
-    assert not window.query.last.request.quiet
+    window.session.query.set_query("a blue star", (), immediate=False)
+    assert not window.session.query.refresh()
+    qtbot.waitUntil(lambda: window.session.query.last.request.text == "a blue star"
+                    and not window.session.query.busy, timeout=10_000)
+    assert not window.session.query.last.request.quiet

@@ -27,26 +27,26 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
     wait_indexed(qtbot, window)
     field = window.search_bar.field
     qtbot.keyClicks(field, "a red circle")
-    assert window.query.last is None  # debounced: nothing searched while typing
-    qtbot.waitUntil(lambda: window.query.last is not None, timeout=DEBOUNCE_MS + 5_000)
+    assert window.session.query.last is None  # debounced: nothing searched while typing
+    qtbot.waitUntil(lambda: window.session.query.last is not None, timeout=DEBOUNCE_MS + 5_000)
     assert window.page_state == "results"
-    names = [h.path.name for h in window.model.hits()[:2]]
+    names = [h.path.name for h in window.results.model.hits()[:2]]
     assert all("red-circle" in n for n in names), names
-    scores = [h.score for h in window.model.hits()]
+    scores = [h.score for h in window.results.model.hits()]
     assert scores == sorted(scores, reverse=True)
-    tooltip = window.model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    tooltip = window.results.model.index(0).data(Qt.ItemDataRole.ToolTipRole)
     assert names[0] in tooltip and "Score:" in tooltip and str(library_photos) in tooltip
 
     # Enter opens, Space previews, the context menu copies and finds similar photos
-    window.view.setFocus()
-    window.view.setCurrentIndex(window.model.index(0))
-    qtbot.keyClick(window.view, Qt.Key.Key_Return)
-    assert window.system.opened == [window.model.hit(0).path]
-    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    window.results.view.setFocus()
+    window.results.view.setCurrentIndex(window.results.model.index(0))
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Return)
+    assert window.system.opened == [window.results.model.hit(0).path]
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Space)
     assert window.preview is not None and window.preview.isVisible()
     assert window.preview.fields["name"].text() == names[0]
     window.preview.close()
-    first = window.model.hit(0)
+    first = window.results.model.hit(0)
     menu = window.context_menu([first])
     actions = {a.text(): a for a in menu.actions()}
     assert {"Open", "Show in folder", "Copy path", "Find similar"} <= set(actions)
@@ -54,11 +54,11 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
     assert window.system.copied == [[first.path]]
     actions["Find similar"].trigger()
     assert [c.image.source for c in window.search_bar.chips()] == [first.path]
-    qtbot.waitUntil(lambda: window.query.last.request.images == (first.path,), timeout=10_000)
-    assert window.model.hit(0).path == first.path  # a photo is most like itself
+    qtbot.waitUntil(lambda: window.session.query.last.request.images == (first.path,), timeout=10_000)
+    assert window.results.model.hit(0).path == first.path  # a photo is most like itself
 
     # results drag out as file URLs
-    mime = window.model.mimeData([window.model.index(0)])
+    mime = window.results.model.mimeData([window.results.model.index(0)])
     assert mime.urls() == [QUrl.fromLocalFile(str(first.path))]
 
     # Esc clears text and images and goes back to the idle page
@@ -91,18 +91,18 @@ def test_dropped_image_searches_and_shows_chip(qtbot, make_window, library_photo
     _drop(window, mime)
     chips = window.search_bar.chips()
     assert len(chips) == 1 and chips[0].image.source == photo
-    qtbot.waitUntil(lambda: window.query.last is not None and not window.query.busy, timeout=10_000)
-    assert window.query.last.request.images == (photo,)
-    assert window.model.hit(0).path == photo
-    assert "red-star" in window.model.hit(1).path.name
+    qtbot.waitUntil(lambda: window.session.query.last is not None and not window.session.query.busy, timeout=10_000)
+    assert window.session.query.last.request.images == (photo,)
+    assert window.results.model.hit(0).path == photo
+    assert "red-star" in window.results.model.hit(1).path.name
 
     # text and image together; removing the chip searches by text alone
     qtbot.keyClicks(window.search_bar.field, "red")
     window.search_bar.submitted.emit()
-    qtbot.waitUntil(lambda: window.query.last.request.text == "red", timeout=10_000)
-    assert window.query.last.request.images == (photo,)
+    qtbot.waitUntil(lambda: window.session.query.last.request.text == "red", timeout=10_000)
+    assert window.session.query.last.request.images == (photo,)
     qtbot.mouseClick(chips[0].remove_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.query.last.request.images == (), timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.query.last.request.images == (), timeout=10_000)
 
     # image data (as a browser drags it) dropped on the search field
     mime = QMimeData()
@@ -110,15 +110,15 @@ def test_dropped_image_searches_and_shows_chip(qtbot, make_window, library_photo
     _drop(window.search_bar.field, mime)
     chips = window.search_bar.chips()
     assert len(chips) == 1 and isinstance(chips[0].image.source, bytes)
-    qtbot.waitUntil(lambda: isinstance(window.query.last.request.images[0:1] and
-                                       window.query.last.request.images[0], bytes),
+    qtbot.waitUntil(lambda: isinstance(window.session.query.last.request.images[0:1] and
+                                       window.session.query.last.request.images[0], bytes),
                     timeout=10_000)
-    assert "red-star" in window.model.hit(0).path.name
+    assert "red-star" in window.results.model.hit(0).path.name
 
 
 def test_pasted_image_becomes_a_chip(qtbot, make_window, library_photos):
     window = make_window(start=False)
-    window.query.start()
+    window.session.query.start()
     photo = sorted(library_photos.glob("*.png"))[0]
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
@@ -136,8 +136,8 @@ def test_pasted_image_becomes_a_chip(qtbot, make_window, library_photos):
 
 def test_stale_results_never_replace_newer_ones(qtbot, make_window):
     window = make_window(start=False)
-    window.query.start()
-    service = window.library.search
+    window.session.query.start()
+    service = window.session.library.search
     real = service.query_vector
     release = threading.Event()
 
@@ -148,10 +148,10 @@ def test_stale_results_never_replace_newer_ones(qtbot, make_window):
 
     service.query_vector = slow_query
     shown = []
-    window.query.results.connect(lambda outcome: shown.append(outcome.request.text))
-    window.query.set_query("slow", (), immediate=True)
+    window.session.query.results.connect(lambda outcome: shown.append(outcome.request.text))
+    window.session.query.set_query("slow", (), immediate=True)
     qtbot.wait(50)
-    window.query.set_query("fast", (), immediate=True)
+    window.session.query.set_query("fast", (), immediate=True)
     release.set()
     qtbot.waitUntil(lambda: shown == ["fast"], timeout=5_000)
     qtbot.wait(100)
@@ -164,28 +164,28 @@ def test_first_page_then_rest_zoom_threshold_and_sort(qtbot, make_window, librar
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     parts = []
-    window.query.results.connect(lambda o: parts.append((o.complete, len(o.hits))))
+    window.session.query.results.connect(lambda o: parts.append((o.complete, len(o.hits))))
     search(qtbot, window, "a green square")
     assert parts == [(False, 8), (True, 48)]
-    assert window.model.rowCount() == 48
-    before = window.delegate.size
-    qtbot.keyClick(window.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert window.results.model.rowCount() == 48
+    before = window.results.delegate.size
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     window.zoom(1)
-    assert window.delegate.size > before
-    assert window.settings.thumbnail_size == window.delegate.size
-    total = window.model.rowCount()
-    positive = [h.score for h in window.model.hits() if h.score > 0.02]
+    assert window.results.delegate.size > before
+    assert window.settings.thumbnail_size == window.results.delegate.size
+    total = window.results.model.rowCount()
+    positive = [h.score for h in window.results.model.hits() if h.score > 0.02]
     threshold = positive[len(positive) // 2]
-    window.toolbar.min_score.setValue(round(threshold * 100))
-    assert 0 < window.model.rowCount() < total
-    assert all(h.score >= window.model.min_score for h in window.model.hits())
-    assert window.model.hidden == total - window.model.rowCount()
-    window.toolbar.min_score.setValue(100)
+    window.results.toolbar.min_score.setValue(round(threshold * 100))
+    assert 0 < window.results.model.rowCount() < total
+    assert all(h.score >= window.results.model.min_score for h in window.results.model.hits())
+    assert window.results.model.hidden == total - window.results.model.rowCount()
+    window.results.toolbar.min_score.setValue(100)
     assert window.page_state == "all-hidden"
     window.empty.buttons["show-all"].click()
-    assert window.model.rowCount() == total
-    window.toolbar.sort.setCurrentIndex(window.toolbar.sort.findData("date"))
-    dates = [h.taken_at for h in window.model.hits()]
+    assert window.results.model.rowCount() == total
+    window.results.toolbar.sort.setCurrentIndex(window.results.toolbar.sort.findData("date"))
+    dates = [h.taken_at for h in window.results.model.hits()]
     assert dates == sorted(dates, reverse=True)
 
 
@@ -194,19 +194,19 @@ def test_thumbnails_are_cached_on_disk_and_reused(qtbot, make_window, library_ph
     wait_indexed(qtbot, window)
     search(qtbot, window, "a purple star")
     cache = window.loader.cache
-    qtbot.waitUntil(lambda: window.delegate.painted_thumbnails > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.delegate.painted_thumbnails > 0, timeout=10_000)
     qtbot.waitUntil(lambda: cache.stats.made >= 4, timeout=10_000)
     files = cache.files()
     assert files and all(f.read_bytes()[:2] == b"\xff\xd8" for f in files)
-    hit = window.model.hit(0)
+    hit = window.results.model.hit(0)
     qtbot.waitUntil(lambda: window.loader.pending == 0, timeout=10_000)
     made = cache.stats.made
-    stamp = cache.entry_path(hit.path, window.delegate.size).stat().st_mtime_ns
-    assert cache.load(hit.path, window.delegate.size)  # served from the disk cache
+    stamp = cache.entry_path(hit.path, window.results.delegate.size).stat().st_mtime_ns
+    assert cache.load(hit.path, window.results.delegate.size)  # served from the disk cache
     assert cache.stats.made == made and cache.stats.hits >= 1
-    assert cache.entry_path(hit.path, window.delegate.size).stat().st_mtime_ns == stamp
+    assert cache.entry_path(hit.path, window.results.delegate.size).stat().st_mtime_ns == stamp
     Path(hit.path).touch()  # a changed file gets a new thumbnail
-    assert cache.entry_path(hit.path, window.delegate.size) not in files
+    assert cache.entry_path(hit.path, window.results.delegate.size) not in files
 
 
 def test_web_image_url_is_downloaded_into_a_chip(qtbot, make_window, library_photos):
@@ -222,7 +222,7 @@ def test_web_image_url_is_downloaded_into_a_chip(qtbot, make_window, library_pho
     serving.start()
     try:
         window = make_window(start=False)
-        window.query.start()
+        window.session.query.start()
         photo = sorted(library_photos.glob("*.png"))[0]
         mime = QMimeData()
         mime.setUrls([QUrl(f"http://127.0.0.1:{server.server_address[1]}/{photo.name}")])

@@ -78,8 +78,8 @@ class ErrorReportDialog(QDialog):
 class ErrorPresenter(QObject):
     """Subscribes to the sink for as long as it lives; shows reports in one dialog."""
 
-    _arrived = Signal(object)  # ErrorReport, from any thread
-    shown = Signal(object)  # ErrorReport, once it is on screen (tests wait for it)
+    _arrived = Signal(ErrorReport)  # from any thread
+    shown = Signal(ErrorReport)  # once it is on screen (tests wait for it)
 
     def __init__(self, parent_widget: QWidget, log_hint: str = "") -> None:
         super().__init__(parent_widget)

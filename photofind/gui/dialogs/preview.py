@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from photofind.core.search import SearchHit
 from photofind.core.thumbnails import BUCKETS
-from photofind.gui.models.results import format_taken
-from photofind.gui.models.thumbnails import Broken, ThumbnailStore
+from photofind.gui.results.model import format_taken
+from photofind.gui.results.pixmaps import Broken, ThumbnailStore
 
 PREVIEW_BUCKET = BUCKETS[-1]
 
@@ -43,8 +43,8 @@ def _file_size(path: Path) -> str:
 
 
 class PreviewDialog(QDialog):
-    open_requested = Signal(object)  # SearchHit
-    show_in_folder_requested = Signal(object)  # SearchHit
+    open_requested = Signal(SearchHit)
+    show_in_folder_requested = Signal(SearchHit)
 
     def __init__(self, store: ThumbnailStore, hits: list[SearchHit], row: int, parent=None):
         super().__init__(parent)

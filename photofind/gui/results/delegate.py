@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photofind.core.search import SearchHit
-from photofind.gui.models.results import HIT_ROLE
-from photofind.gui.models.thumbnails import Broken, ThumbnailStore
+from photofind.gui.results.model import HIT_ROLE
+from photofind.gui.results.pixmaps import Broken, ThumbnailStore
 
 PADDING = 6  # around the picture, inside the cell: room for the selection frame
 RADIUS = 6.0

@@ -28,7 +28,7 @@ class Broken:
 
 
 class ThumbnailStore(QObject):
-    ready = Signal(object)  # Path: its thumbnail (or its failure) is now available
+    ready = Signal(Path)  # its thumbnail (or its failure) is now available
 
     def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -5,10 +5,20 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
 
-from photofind.gui.widgets.results_view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP
+from photofind.gui import text
+from photofind.gui.results.view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP
 
 SORTS = (("relevance", "Best match first"), ("date", "Newest first"))
 SCORE_STEPS = 100  # the threshold slider moves in steps of 0.01
+
+
+def summary(shown: int, hidden: int, elapsed_s: float | None) -> str:
+    words = text.count(shown, "photo")
+    if hidden:
+        words += f" · {text.count(hidden, 'weaker match', 'weaker matches')} hidden"
+    if elapsed_s is not None:
+        words += f" · {elapsed_s * 1000:.0f} ms"
+    return words
 
 
 class ResultsToolbar(QWidget):
@@ -70,13 +80,22 @@ class ResultsToolbar(QWidget):
         self.min_score.setValue(round(min_score * SCORE_STEPS))
         self.zoom.setValue(zoom)
 
+    def set_sort(self, mode: str) -> None:
+        self.sort.setCurrentIndex(max(0, self.sort.findData(mode)))
+
+    def set_min_score(self, value: float) -> None:
+        self.min_score.setValue(round(value * SCORE_STEPS))
+
+    def step_zoom(self, direction: int) -> None:
+        """One step larger (+1) or smaller (-1), within the slider's range."""
+        size = self.zoom.value() + direction * ZOOM_STEP
+        self.zoom.setValue(max(MIN_THUMBNAIL, min(MAX_THUMBNAIL, size)))
+
+    def show_searching(self) -> None:
+        self.summary.setText("Searching…")
+
     def set_summary(self, shown: int, hidden: int, elapsed_s: float | None) -> None:
-        text = f"{shown:,} photo{'s' if shown != 1 else ''}"
-        if hidden:
-            text += f" · {hidden:,} weaker match{'es' if hidden != 1 else ''} hidden"
-        if elapsed_s is not None:
-            text += f" · {elapsed_s * 1000:.0f} ms"
-        self.summary.setText(text)
+        self.summary.setText(summary(shown, hidden, elapsed_s))
 
     def _on_score(self, value: int) -> None:
         score = value / SCORE_STEPS

@@ -7,13 +7,13 @@ dropped on it reaches the window, which searches for it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
 from photofind.core.search import SearchHit
-from photofind.gui.models.results import HIT_ROLE, ResultsModel
-from photofind.gui.widgets.delegate import ThumbnailDelegate
+from photofind.gui.results.delegate import ThumbnailDelegate
+from photofind.gui.results.model import HIT_ROLE, ResultsModel
 
 MIN_THUMBNAIL = 64
 MAX_THUMBNAIL = 384
@@ -21,9 +21,9 @@ ZOOM_STEP = 32
 
 
 class ResultsView(QListView):
-    open_requested = Signal(object)  # SearchHit
-    preview_requested = Signal(object)  # SearchHit
-    context_requested = Signal(object, object)  # list[SearchHit], QPoint (global)
+    open_requested = Signal(SearchHit)
+    preview_requested = Signal(SearchHit)
+    context_requested = Signal(list, QPoint)  # the hits (SearchHit), where (global)
     zoom_requested = Signal(int)  # +1 / -1
     paste_requested = Signal()
 

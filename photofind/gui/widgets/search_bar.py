@@ -28,7 +28,7 @@ CHIP_PICTURE = 26
 class ImageChip(QFrame):
     """One query image: its picture, its name, and a button that removes it."""
 
-    remove_requested = Signal(object)  # self
+    remove_requested = Signal(QFrame)  # the chip itself
 
     def __init__(self, image: QueryImage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +67,7 @@ class ImageChip(QFrame):
 class SearchField(QLineEdit):
     """The text part; hands pasted or dropped images to the bar instead of inserting text."""
 
-    images_offered = Signal(object)  # QMimeData
+    images_offered = Signal(QMimeData)
     escape_pressed = Signal()
     backspace_at_start = Signal()
 
@@ -121,7 +121,7 @@ class SearchBar(QFrame):
     text_edited = Signal(str)  # typed: search after a pause
     submitted = Signal()  # Enter: search now
     images_changed = Signal()  # a chip added or removed: search now
-    images_offered = Signal(object)  # QMimeData pasted or dropped on the field
+    images_offered = Signal(QMimeData)  # pasted or dropped on the field
     cleared = Signal()  # Esc
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -167,6 +167,20 @@ class SearchBar(QFrame):
 
     def set_text(self, text: str) -> None:
         self.field.setText(text)
+
+    def focus_all(self) -> None:
+        """Focus the field with its text selected, so that typing replaces it."""
+        self.setFocus()
+        self.field.selectAll()
+
+    def paste_text(self) -> None:
+        """Paste the clipboard's text into the field (images go through images_offered)."""
+        self.field.paste()
+        self.setFocus()
+
+    def clear_text(self) -> None:
+        """Forget the text, keep the images (they are about to be replaced)."""
+        self.field.clear()
 
     def images(self) -> list[QueryImage]:
         return [chip.image for chip in self.chips()]

@@ -4,13 +4,31 @@ restarts it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from photofind.core import errorsink
+from photofind.core.catalog import Counts
 from photofind.core.indexer import Indexer, IndexProgress
 from photofind.gui.workers import track_thread
+
+COUNTS_EVERY_S = 2.0  # the catalog is counted at most this often while indexing
+FINISHED = ("done", "cancelled", "failed")
+
+
+@dataclass(frozen=True)
+class IndexWork:
+    """What an index run does, on its thread: ``make_indexer()`` for each run; ``count()``
+    after the last item and at most every :data:`COUNTS_EVERY_S` (so the UI thread never
+    counts the catalog); ``after_run()`` when the run has ended, True when searches moved
+    to a newly chosen model (the library's ``after_index_run``)."""
+
+    make_indexer: Callable[[], Indexer]
+    count: Callable[[], Counts]
+    after_run: Callable[[], bool]
 
 
 class IndexThread(QThread):
@@ -21,14 +39,18 @@ class IndexThread(QThread):
     consumed, so pausing is waiting on an Event between items. Stopping sets the cancel
     Event (and wakes a paused thread): the indexer commits the batch it has, saves the
     index and yields a last "cancelled" item, which ends the loop; the next run carries on
-    where this one stopped."""
+    where this one stopped. The counts of the catalog are sent before the progress item
+    they go with, so a view that shows "done" already has the final counts."""
 
     progressed = Signal(IndexProgress)
+    counted = Signal(Counts)
 
-    def __init__(self, make_indexer: Callable[[], Indexer], parent: QObject | None = None) -> None:
+    def __init__(self, work: IndexWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("photofind-index")
-        self._make_indexer = make_indexer
+        self._work = work
+        self._counted_at = time.monotonic()
+        self.switched = False  # after_run's answer, read once the thread has finished
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -50,12 +72,26 @@ class IndexThread(QThread):
 
     def run(self) -> None:
         try:
-            for progress in self._make_indexer().run(self._cancel):
-                self.progressed.emit(progress)
+            for progress in self._work.make_indexer().run(self._cancel):
+                self._emit(progress)
                 self._running.wait()
         except Exception as exc:
             errorsink.report(exc, thread_name=self.objectName())
-            self.progressed.emit(IndexProgress("failed"))
+            self._emit(IndexProgress("failed"))
+        try:
+            self.switched = self._work.after_run()
+        except Exception as exc:
+            errorsink.report(exc, thread_name=self.objectName())
+
+    def _emit(self, progress: IndexProgress) -> None:
+        now = time.monotonic()
+        if progress.phase in FINISHED or now - self._counted_at > COUNTS_EVERY_S:
+            self._counted_at = now
+            try:
+                self.counted.emit(self._work.count())
+            except Exception as exc:  # the progress still goes out: the run is not at fault
+                errorsink.report(exc, thread_name=self.objectName())
+        self.progressed.emit(progress)
 
 
 class IndexController(QObject):
@@ -63,15 +99,16 @@ class IndexController(QObject):
 
     A restart asks the running thread to stop and starts the next one when it has finished,
     so two runs never write the catalog at once. ``run_ended`` follows every run, restarted
-    or not, on the UI thread: the library's ``after_index_run()`` belongs there."""
+    or not, on the UI thread, with the answer of the run's ``after_run``."""
 
     progressed = Signal(IndexProgress)
+    counted = Signal(Counts)
     state_changed = Signal()  # running or paused changed
-    run_ended = Signal()  # a run's thread has finished (the catalog is quiet)
+    run_ended = Signal(bool)  # a run's thread has finished; True: searches switched models
 
-    def __init__(self, make_indexer: Callable[[], Indexer], parent: QObject | None = None) -> None:
+    def __init__(self, work: IndexWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._make_indexer = make_indexer
+        self._work = work
         self._thread: IndexThread | None = None
         self._paused = False
         self._again = False
@@ -91,10 +128,11 @@ class IndexController(QObject):
             self._again = True
             self._thread.request_stop()
             return
-        thread = IndexThread(self._make_indexer, self)
+        thread = IndexThread(self._work, self)
         if self._paused:
             thread.pause()
         thread.progressed.connect(self._on_progress)
+        thread.counted.connect(self.counted)
         thread.finished.connect(self._on_finished)
         self._thread = thread
         thread.start(QThread.Priority.LowPriority)
@@ -105,6 +143,12 @@ class IndexController(QObject):
         if self._thread is not None:
             (self._thread.pause if paused else self._thread.resume)()
         self.state_changed.emit()
+
+    def request_stop(self) -> None:
+        """Ask the run to stop without waiting; ``run_ended`` follows when it has."""
+        self._again = False
+        if self._thread is not None:
+            self._thread.request_stop()
 
     def stop(self) -> None:
         """Stop the run (the indexer commits what it has and saves) and wait for it."""
@@ -129,7 +173,7 @@ class IndexController(QObject):
             return  # already handled by stop()
         self._thread = None
         thread.deleteLater()
-        self.run_ended.emit()
+        self.run_ended.emit(thread.switched)
         if self._again:
             self._again = False
             self.start()

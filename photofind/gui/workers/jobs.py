@@ -20,16 +20,26 @@ class JobOutcome:
 
 class Job(QObject):
     """A single function run on a pool thread (making the demo library, removing a folder's
-    cache...), its outcome delivered by the ``done`` signal on the UI thread."""
+    cache...), its outcome delivered by the ``done`` signal on the UI thread.
+
+    Jobs given the same single-thread ``pool`` run one after another, in the order started.
+    ``outcome`` is set before ``done`` is sent, so that whoever waits for a job (instead of
+    receiving ``done``) can still release what it made."""
 
     done = Signal(JobOutcome)
 
-    def __init__(self, fn: Callable[[], object], parent: QObject | None = None) -> None:
+    def __init__(
+        self, fn: Callable[[], object], parent: QObject | None = None,
+        pool: QThreadPool | None = None,
+    ) -> None:
         super().__init__(parent)
         self._fn = fn
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        track_pool(self._pool)
+        self.outcome: JobOutcome | None = None
+        if pool is None:
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+            track_pool(pool)
+        self._pool = pool
 
     def start(self) -> None:
         self._pool.start(self._run)
@@ -45,4 +55,5 @@ class Job(QObject):
         except Exception as exc:
             errorsink.report(exc)
             outcome = JobOutcome(None, "The task failed; the error was reported.")
+        self.outcome = outcome
         self.done.emit(outcome)

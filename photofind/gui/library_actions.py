@@ -1,0 +1,84 @@
+"""The Library menu's folder side: add and remove folders, the demo library, and the
+files that could not be read. Each asks the session, which does the work off the UI
+thread; the answers come back as messages for the status bar and a ``changed`` signal
+for the window to choose its page again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+
+from photofind.gui import text
+from photofind.gui.dialogs.failures import FailuresDialog
+from photofind.gui.library_session import FolderChange, LibrarySession
+from photofind.gui.workers.jobs import JobOutcome
+
+
+class LibraryActions(QObject):
+    message = Signal(str)  # for the status bar
+    changed = Signal()  # folders or the demo library changed: the page may be another
+
+    def __init__(self, session: LibrarySession, window: QWidget) -> None:
+        super().__init__(window)
+        self.session = session
+        self.window = window
+        self.failures_dialog: FailuresDialog | None = None
+        session.folders_changed.connect(self._on_folders_changed)
+        session.demo_done.connect(self._on_demo_done)
+        session.failures_ready.connect(self._on_failures)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos",
+                                                  str(Path.home()))
+        if folder:
+            self.session.add_folder(Path(folder))
+
+    def remove_folder(self, folder: Path, *, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(
+                self.window, "Remove folder",
+                f"Remove {folder} from the library?\n\nThe photos stay where they are; "
+                "photofind forgets them and stops showing them.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.session.remove_folder(folder)
+
+    def fill_remove_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for folder in self.session.folders:
+            menu.addAction(str(folder), lambda f=folder: self.remove_folder(f))
+        if not self.session.folders:
+            menu.addAction("No folders yet").setEnabled(False)
+
+    def _on_folders_changed(self, change: FolderChange) -> None:
+        if change.added and change.changed:
+            self.message.emit(f"Added {change.folder.name}; indexing it now.")
+        elif not change.added:
+            self.message.emit(f"Removed {change.folder.name} from the library.")
+        self.changed.emit()
+
+    def add_demo(self) -> None:
+        if self.session.making_demo:
+            return
+        refusal = self.session.add_demo()
+        self.message.emit(refusal or text.MAKING_DEMO)
+        self.changed.emit()
+
+    def _on_demo_done(self, outcome: JobOutcome) -> None:
+        if outcome.error:
+            QMessageBox.warning(self.window, "The demo library could not be made", outcome.error)
+        else:
+            self.message.emit("Demo library ready; try “a red circle”.")
+        self.changed.emit()
+
+    def show_failures(self) -> None:
+        """The list is read off the UI thread; the dialog opens when it is there."""
+        self.session.request_failures()
+
+    def _on_failures(self, failures: list[tuple[Path, str]]) -> None:
+        self.failures_dialog = FailuresDialog(failures, self.window)
+        self.failures_dialog.show()
