@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from photofind.core.errors import CatalogError
+from photofind.core.catalog_db import catalog_error, connect_read_only, connect_read_write
+from photofind.core.errors import CatalogError, NotWritableError
 from photofind.core.library_folders import check_library_folder
 
 SCHEMA_VERSION = 2
-BUSY_TIMEOUT_MS = 10_000  # another photofind process (CLI beside the app) may hold the write lock
+OTHER_DATA_DIR = "Or choose another data folder with --data-dir."
 PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
 # Why a file failed decides when it is tried again. A transient failure (the file vanished
 # mid-run, permission denied, an I/O error, a lock, a timeout) is retried on the next run:
@@ -176,50 +177,89 @@ def _fs(path: str | os.PathLike[str]) -> bytes:
 
 
 class Catalog:
-    """One SQLite connection shared by the threads of a process, serialised by a lock."""
+    """One SQLite connection shared by the threads of a process, serialised by a lock.
 
-    def __init__(self, path: Path) -> None:
+    ``read_only``: for commands that only look. Nothing is written, not even a new empty
+    catalog (a missing one is an empty one in memory), and no lock is taken, so it answers
+    on a full or read-only disk and while another photofind holds the write lock."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
-        if self.path.parent.exists() and not self.path.parent.is_dir():
-            raise CatalogError(
-                f"The data folder {self.path.parent} is a file, not a folder; choose another "
-                "one with --data-dir."
-            )
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CatalogError(
-                f"The data folder {self.path.parent} cannot be created ({exc.strerror}); "
-                "choose another one with --data-dir."
-            ) from exc
-        if not os.access(self.path.parent, os.W_OK):
-            raise CatalogError(
-                f"The data folder {self.path.parent} is not writable; fix its permissions or "
-                "choose another one with --data-dir."
-            )
         db: sqlite3.Connection | None = None
         try:
-            self._db = db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut
-            # can drop the last transactions, never corrupt the file.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            if read_only and self.path.exists():
+                self._db = db = self._open_read_only()
+            elif read_only:
+                self._db = db = sqlite3.connect(":memory:", check_same_thread=False,
+                                                isolation_level=None)  # fmt: skip
+                self._migrate()
+            else:
+                self._check_folder()
+                self._db = db = connect_read_write(self.path)
+                self._migrate()
         except BaseException as exc:
-            # A refused catalog (newer version, damaged) must not stay open: the message
-            # tells the user to move the file away, which Windows refuses for an open file.
+            # A refused catalog (newer version, damaged) must not stay open: the user may
+            # need to move the file away, which Windows refuses for an open file.
             if db is not None:
                 db.close()
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise CatalogError(
-                    f"The catalog {self.path} cannot be opened ({exc}); restore it from its .bak "
-                    "copy or move it away to start a new one."
-                ) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc, opening=True) from exc
             raise
+
+    def _check_folder(self) -> None:
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise CatalogError(
+                f"The data folder {folder} is a file, not a folder.", hint=OTHER_DATA_DIR
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(
+                f"The data folder {folder} cannot be created ({exc.strerror}).",
+                hint=OTHER_DATA_DIR,
+            ) from exc
+        if not os.access(folder, os.W_OK):
+            raise NotWritableError(
+                f"The data folder {folder} is not writable; fix its permissions or make its "
+                "disk writable.",
+                hint=OTHER_DATA_DIR,
+            )
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            # SQLite would open it read-only without a word and fail at the first change.
+            raise NotWritableError(
+                f"The catalog {self.path} is read-only; make it writable and try again "
+                "(nothing was changed)."
+            )
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        db, version = connect_read_only(self.path)
+        if version < SCHEMA_VERSION:
+            # A catalog of an older photofind is upgraded once, as any command would.
+            db.close()
+            Catalog(self.path).close()
+            db, version = connect_read_only(self.path)
+        self._db = db
+        try:
+            self._migrate()  # refuses a newer catalog; a current one needs no step
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _error(self, exc: sqlite3.Error, *, opening: bool = False) -> BaseException:
+        """What to raise for an error SQLite raised: the user's sentence when it is about
+        their disk, file or other programs; ``exc`` itself when it is photofind's bug."""
+        translated = catalog_error(exc, self.path)
+        if translated is not None:
+            return translated
+        if opening:
+            return CatalogError(
+                f"The catalog {self.path} cannot be opened ({exc}); nothing in it was changed."
+            )
+        return exc
 
     # -- schema -------------------------------------------------------------------------
 
@@ -228,7 +268,8 @@ class Catalog:
         if version > SCHEMA_VERSION:
             raise CatalogError(
                 f"The data folder {self.path.parent} was written by a newer photofind (catalog "
-                f"version {version}); update photofind or choose another --data-dir."
+                f"version {version}); update photofind.",
+                hint=OTHER_DATA_DIR,
             )
         if version == SCHEMA_VERSION:
             return
@@ -258,21 +299,52 @@ class Catalog:
             if self._db.in_transaction:
                 yield self._db
                 return
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite rolls back by itself on some errors
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
 
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._db.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+
+    def select(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of one read-only statement, for the query modules (browse) that build their
+        SQL from fixed text; every value is a bound parameter."""
+        if not sql.lstrip().upper().startswith(("SELECT", "PRAGMA TABLE_INFO")):
+            raise ValueError(f"Catalog.select runs only reads, not {sql.split()[0]!r}")
+        return self._query(sql, params)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @property
+    def changes(self) -> int:
+        """Rows this connection has inserted, updated or deleted since it opened."""
+        with self._lock:
+            return self._db.total_changes
+
+    def has_photos(self) -> bool:
+        return bool(self._query("SELECT 1 FROM photos LIMIT 1"))
+
+    def copy_to(self, target: sqlite3.Connection) -> None:
+        """Copy the whole catalog into ``target`` with SQLite's online backup API."""
+        with self._lock:
+            try:
+                self._db.backup(target)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
 
     # -- settings -----------------------------------------------------------------------
 
