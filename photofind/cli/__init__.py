@@ -21,7 +21,8 @@ else tiny-shapes.
 
 Exit codes: 0 success (also when some photos could not be read), 1 an error a user can act
 on (its sentence is printed as ``photofind: ...``), 2 a usage error, 130 stopped by Ctrl+C.
-Unexpected errors print one line and leave the traceback in a log file.
+Unexpected errors print one line and leave the traceback in the log file the window writes
+too (:mod:`photofind.core.errorsink`), as do errors in background threads.
 
 File names are bytes on POSIX and need not be valid UTF-8; Python hands them over with the
 undecodable bytes as lone surrogates (PEP 383). Output never fails on them:
@@ -37,12 +38,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import logging
 import os
 import sys
 import tempfile
-import traceback
 import warnings
 from pathlib import Path
 
@@ -55,7 +53,14 @@ from photofind.cli.common import (
     UsageError,
     add_global_options,
 )
-from photofind.cli.output import err, one_line, print_warning, reconfigure_streams
+from photofind.cli.output import (
+    err,
+    log_to_stderr,
+    one_line,
+    print_warning,
+    reconfigure_streams,
+)
+from photofind.core import errorsink
 from photofind.core.config import AppPaths, app_paths
 from photofind.core.errors import PhotofindError, write_error
 from photofind.core.models import active_model
@@ -63,7 +68,6 @@ from photofind.core.models import active_model
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
 COMMAND_FAMILIES = (library_commands, folder_commands, model_commands)
-LOG_FILE_MAX_BYTES = 1 << 20  # past this the error log starts afresh rather than growing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,23 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_unexpected(paths: AppPaths | None) -> str:
-    """Append the traceback to the error log; returns where it went."""
-    folders = ([paths.log_dir] if paths else []) + [Path(tempfile.gettempdir())]
-    for folder in folders:
-        log_file = folder / "photofind-errors.log"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            big = log_file.exists() and log_file.stat().st_size > LOG_FILE_MAX_BYTES
-            with open(
-                log_file, "w" if big else "a", encoding="utf-8", errors="backslashreplace"
-            ) as f:
-                f.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} ")
-                f.write(f"photofind {__version__}, argv {sys.argv!r}\n{traceback.format_exc()}\n")
-            return os.fsdecode(log_file)
-        except OSError:
-            continue
-    return "no log file could be written"
+def _start_error_log(paths: AppPaths | None) -> Path | None:
+    """The app's error log (a traceback on the terminal would help nobody), in the temp
+    folder when the log folder cannot be written."""
+    return errorsink.install(
+        paths.log_dir if paths else None,
+        fallback_dir=Path(tempfile.gettempdir()),
+        to_stderr=False,
+    )
 
 
 def _with_hint(exc: PhotofindError) -> str:
@@ -105,13 +100,16 @@ def _with_hint(exc: PhotofindError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     reconfigure_streams()
-    logging.basicConfig(format="photofind: %(message)s", level=logging.WARNING)
+    log_to_stderr()
     paths = None
+    log_started_here = not errorsink.installed()
     with warnings.catch_warnings():
         warnings.showwarning = print_warning
         try:
             args = build_parser().parse_args(argv)
             paths = app_paths(args.data_dir)
+            if log_started_here:
+                _start_error_log(paths)
             if args.model is None:
                 args.model = active_model(paths)
             return args.handler(args, paths)
@@ -135,16 +133,23 @@ def main(argv: list[str] | None = None) -> int:
             # sentence, not a report of a bug.
             mine = write_error(exc, Path(os.fsdecode(exc.filename or ".")))
             if mine is None:
-                where = _log_unexpected(paths)
-                err(f"photofind: unexpected error: {one_line(exc)}; please report it "
-                    f"(details in {one_line(where)})")  # fmt: skip
-            else:
-                err(f"photofind: {one_line(_with_hint(mine))}")
+                return _report_unexpected(exc, paths)
+            err(f"photofind: {one_line(_with_hint(mine))}")
             return EXIT_ERROR
         except Exception as exc:
-            where = _log_unexpected(paths)
-            err(
-                f"photofind: unexpected error: {one_line(exc) or type(exc).__name__}; please "
-                f"report it (details in {one_line(where)})"
-            )
-            return EXIT_ERROR
+            return _report_unexpected(exc, paths)
+        finally:
+            if log_started_here:
+                errorsink.uninstall()
+
+
+def _report_unexpected(exc: Exception, paths: AppPaths | None) -> int:
+    # Also when the error came before the log was started (paths unknown yet).
+    log_file = _start_error_log(paths)
+    errorsink.report(exc, context=f"argv {sys.argv!r}")
+    where = log_file if log_file is not None else "no log file could be written"
+    err(
+        f"photofind: unexpected error: {one_line(exc) or type(exc).__name__}; please "
+        f"report it (details in {one_line(where)})"
+    )
+    return EXIT_ERROR

@@ -4,6 +4,7 @@ of indexing and of installs, and the list of files that cannot be read."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from photofind.core import errorsink
 from photofind.core.humanize import photo_rate, plural, size, time_left, transfer_rate
 from photofind.core.indexer import IndexProgress
 from photofind.core.models.install import InstallProgress
@@ -51,6 +53,28 @@ def reconfigure_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):  # replaced or closed streams
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _OneLineFormatter(logging.Formatter):
+    """``photofind: message``, never a traceback: those go to the log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"photofind: {one_line(record.getMessage())}"
+
+
+def log_to_stderr() -> None:
+    """Warnings logged by photofind and its libraries, one line each on stderr. The error
+    sink's reports are left out: the command prints its own line for those."""
+    root = logging.getLogger()
+    if root.handlers:  # configured already, by a program that embeds the CLI or a test run
+        return
+    handler = logging.StreamHandler()
+    # The error sink lets photofind's info records through to its log file; not here.
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_OneLineFormatter())
+    handler.addFilter(lambda record: record.name != errorsink.REPORTS_LOGGER)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def print_warning(
