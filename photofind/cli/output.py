@@ -17,20 +17,12 @@ from typing import TextIO
 from photofind.core import errorsink
 from photofind.core.humanize import photo_rate, plural, size, time_left, transfer_rate
 from photofind.core.indexer import IndexProgress
-from photofind.core.models.install import InstallProgress
+from photofind.core.models.install_progress import INSTALL_STEPS, InstallPhase, InstallProgress
 
 MAX_LISTED_FAILURES = 20  # enough to see what went wrong; the rest is in 'photofind status'
 PLAIN_PROGRESS_EVERY_S = 2.0  # without a terminal (a log, CI), one progress line this often
 TTY_REDRAW_EVERY_S = 0.1  # redrawing faster than this only costs time
 BAR_WIDTH = 20
-
-INSTALL_STEPS = {
-    "connecting": "Asking the model server for {name}…",
-    "verifying": "Checking the downloaded files…",
-    "testing": "Testing the model…",
-    "quantizing": "Making the int8 image encoder and comparing it with the original…",
-    "installing": "Installing…",
-}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: newlines, terminal escapes
 
@@ -173,7 +165,7 @@ class TransferView(ProgressView):
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
-        self._phase: str | None = None
+        self._phase: InstallPhase | None = None
         self._shown = ""
 
     def transfer(self, p: InstallProgress) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -44,9 +45,14 @@ HASH_DIGEST_BYTES = 16  # blake2b-128: collisions are not a practical concern fo
 MAX_PENDING_ROWS = 256  # catalog rows (failures, renames) to gather before committing them
 
 
+# The indexer yields the first four; "failed" is the last item a front end makes itself
+# when a run raised, so that one type carries every way a run ends.
+IndexPhase = Literal["scanning", "indexing", "done", "cancelled", "failed"]
+
+
 @dataclass(frozen=True)
 class IndexProgress:
-    phase: str  # "scanning", "indexing", "done" or "cancelled"
+    phase: IndexPhase
     done: int = 0
     total: int = 0
     indexed: int = 0  # newly encoded

@@ -19,6 +19,7 @@ from photofind.core.models import chosen_model, quantize, read_options, set_acti
 from photofind.core.models import install as install_module
 from photofind.core.models.download import RUNTIME_FILES
 from photofind.core.models.install import InstallProgress, import_model, install_model
+from photofind.core.models.install_progress import INSTALL_STEPS, PHASES
 
 REPO = "immich-app/ViT-B-32__openai"
 NAME = "ViT-B-32__openai"
@@ -219,6 +220,15 @@ def test_a_full_disk_while_installing_leaves_nothing(hub, paths, monkeypatch):
 def test_int8_is_made_checked_and_recorded(hub, paths):
     steps = run(install_model(paths, NAME, int8=True))
     assert "quantizing" in [s.phase for s in steps]
+    # Each step a full install takes comes in the order PHASES gives, and each one that is
+    # neither a byte count nor the end has the sentence both front ends show for it.
+    taken = list(dict.fromkeys(s.phase for s in steps))
+    assert taken == sorted(taken, key=PHASES.index)
+    described = [p for p in taken if p not in ("downloading", "installed")]
+    assert described == list(INSTALL_STEPS) == [
+        "connecting", "verifying", "testing", "quantizing", "installing",
+    ]  # fmt: skip
+    assert INSTALL_STEPS["connecting"].format(name=NAME) == f"Asking the model server for {NAME}…"
     result = steps[-1].result
     assert result.int8 is not None and result.int8.kept and result.int8_active
     assert result.int8.cosine >= quantize.INT8_MIN_COSINE  # tiny-shapes measures ~0.9999

@@ -1,7 +1,8 @@
 """Installing a model, from the hub (:func:`install_model`) or from a folder (:func:`import_model`).
 
 Both are generators of :class:`InstallProgress` (the CLI draws a bar from them, the GUI turns
-them into signals) and take the same steps:
+them into signals; install_progress.py names the phases and the sentence for each step) and
+take the same steps:
 
 1. Check before starting: a valid name, not installed yet, enough free disk space.
 2. Fill a hidden staging folder ``models/.staging-NAME-XXXX``: download and verify the
@@ -25,9 +26,8 @@ import math
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from photofind.core.clip.encoder import ClipEncoder
 from photofind.core.config import AppPaths
 from photofind.core.errors import ModelError
 from photofind.core.models import download, quantize
+from photofind.core.models.install_progress import ByteMeter, InstallProgress, InstallResult
 from photofind.core.models.registry import Registry, load_registry
 from photofind.core.models.store import REMOVING_PREFIX as _REMOVING
 from photofind.core.models.store import (
@@ -57,63 +58,6 @@ HEADROOM_BYTES = 50 * MB  # leave the disk a little room: a full disk breaks eve
 INT8_SHARE = 0.3  # an int8 visual tower is about a quarter of the fp32 one, plus graph
 POLL_S = 0.1  # how often a download in progress is reported
 COPY_CHUNK = 8 << 20
-
-PHASES = (
-    "connecting",  # asking the hub what to download
-    "downloading",  # done_bytes / total_bytes
-    "copying",  # import: done_bytes / total_bytes
-    "verifying",  # hashing the downloaded files
-    "testing",  # loading the bundle and running both graphs once
-    "quantizing",  # making and checking the int8 image encoder
-    "installing",  # fsync and rename
-    "installed",  # the last item: result is set
-    "cancelled",  # the last item when stopped: nothing was installed
-)
-
-
-@dataclass(frozen=True)
-class InstallResult:
-    name: str
-    path: Path
-    size_bytes: int
-    already_installed: bool  # nothing was downloaded (int8 may have been added)
-    int8: quantize.Int8Result | None  # set when int8 was asked for and made now
-    int8_active: bool  # the image encoder of this model runs in int8
-
-
-@dataclass(frozen=True)
-class InstallProgress:
-    phase: str  # one of PHASES
-    name: str
-    done_bytes: int = 0
-    total_bytes: int = 0
-    bytes_per_s: float = 0.0
-    result: InstallResult | None = None
-
-    @property
-    def eta_s(self) -> float | None:
-        if self.bytes_per_s <= 0 or self.total_bytes <= self.done_bytes:
-            return None
-        return (self.total_bytes - self.done_bytes) / self.bytes_per_s
-
-
-class _Meter:
-    """Bytes done out of a total, set from any thread; rate since the start."""
-
-    def __init__(self, name: str, total: int) -> None:
-        self.name = name
-        self.total = total
-        self.done = 0
-        self._start = time.monotonic()
-
-    def set(self, done: int) -> None:
-        self.done = done  # one int store: atomic, and only ever read for display
-
-    def progress(self, phase: str) -> InstallProgress:
-        elapsed = time.monotonic() - self._start
-        rate = self.done / elapsed if elapsed > 0.5 and self.done else 0.0
-        return InstallProgress(phase, self.name, self.done, self.total, rate)
-
 
 # -- checks ----------------------------------------------------------------------------
 
@@ -344,9 +288,9 @@ def _staging(models_dir: Path, name: str, need_bytes: int) -> Iterator[Path]:
 
 def _download(
     remote: download.RemoteModel, staging: Path, name: str, cancel: threading.Event
-) -> Iterator[InstallProgress]:
+) -> Generator[InstallProgress, None, bool]:
     """Yield "downloading" progress while the files arrive; returns False if stopped."""
-    meter = _Meter(name, remote.total_bytes)
+    meter = ByteMeter(name, remote.total_bytes)
     stop = threading.Event()
     failure: list[BaseException] = []
 
@@ -445,7 +389,7 @@ def _bundle_files(source: Path) -> list[Path]:
 
 
 def _copy(
-    source: Path, target: Path, files: list[Path], meter: _Meter, stopped: Callable[[], bool]
+    source: Path, target: Path, files: list[Path], meter: ByteMeter, stopped: Callable[[], bool]
 ) -> Iterator[InstallProgress]:
     done = 0
     for relative in files:
@@ -497,7 +441,7 @@ def import_model(
     )
     _check_space(models_dir, name, need)
     with _staging(models_dir, name, need) as staging:
-        meter = _Meter(name, total)
+        meter = ByteMeter(name, total)
         yield meter.progress("copying")
         yield from _copy(source, staging, files, meter, cancel.is_set)
         yield from _finish(staging, folder, ModelOptions(), int8=int8, cancel=cancel)
