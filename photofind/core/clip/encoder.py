@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from photofind.core.clip.language import flores_code, query_language
 from photofind.core.clip.preprocess import Preprocessor
 from photofind.core.clip.tokenizer import ClipTokenizer, HfTokenizer, load_tokenizer
 from photofind.core.errors import ModelError
+
+if TYPE_CHECKING:  # imported when a session is made: it takes a while to load
+    import onnxruntime as ort
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
@@ -71,7 +74,7 @@ def resolve_provider(requested: str) -> str:
 class _Graph:
     """What the encoder needs to know about one ONNX graph, read from the graph itself."""
 
-    session: object
+    session: ort.InferenceSession
     input_name: str
     input_dtype: np.dtype
     fixed_batch: int | None

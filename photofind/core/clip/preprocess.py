@@ -180,7 +180,7 @@ class Preprocessor:
                 new_w, new_h = size, int(size * height / width)
             else:
                 new_w, new_h = int(size * width / height), size
-            box = None
+            box: tuple[float, float, float, float] | None = None
             if max(new_w, new_h) > MAX_ASPECT * size:
                 # A panorama strip (1 x 20000 px) would be resized to gigabytes only to keep
                 # its centre: resize just a centre box MAX_ASPECT squares long instead (the

@@ -147,7 +147,7 @@ def _hook_class(report: Callable[[int], None], should_stop: Callable[[], bool]) 
     lock = threading.Lock()
     counts: dict[int, int] = {}
 
-    class _Hook(tqdm):  # type: ignore[misc]
+    class _Hook(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
@@ -259,7 +259,10 @@ def verify(
 # -- errors ----------------------------------------------------------------------------
 
 
-def _chain(exc: BaseException, match: type | tuple[type, ...] | Callable[[BaseException], bool]):
+def _chain(
+    exc: BaseException,
+    match: type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool],
+) -> BaseException | None:
     """The first exception in ``exc``'s cause/context chain that is of type ``match`` (or
     for which ``match`` returns True)."""
     test = match if not isinstance(match, type | tuple) else (lambda e: isinstance(e, match))
