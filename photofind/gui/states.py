@@ -10,13 +10,10 @@ import html
 from dataclasses import dataclass
 
 from photofind.core.clip.bundle import BUILTIN_MODELS
+from photofind.core.humanize import approx_size, plural
+from photofind.gui.text import MAKING_DEMO, MODEL_HELP
 
 EXAMPLES = ("a red circle", "a blue star", "a yellow triangle", "a green square")
-
-MODEL_HELP = (
-    "To search your own photos, choose a real CLIP model in <b>Library ▸ Models…</b>: "
-    "it is downloaded once, then everything runs on this computer."
-)
 
 
 @dataclass(frozen=True)
@@ -33,11 +30,6 @@ class ModelOffer:
             return ("use-default", f"Use {self.name}")
         return ("download-default",
                 f"Download {self.name} ({approx_size(self.approx_download_mb)})…")
-
-
-def approx_size(mb: int) -> str:
-    """An estimate, shown as one: ≈600 MB, ≈1.7 GB."""
-    return f"≈{mb:,} MB" if mb < 1000 else f"≈{mb / 1000:.1f} GB"
 
 
 @dataclass(frozen=True)
@@ -93,7 +85,7 @@ def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
 
 
 def making_demo() -> Page:
-    return Page("making-demo", "Making the demo library…",
+    return Page("making-demo", MAKING_DEMO,
                 "Drawing 120 photos of coloured shapes. Indexing starts as soon as they are ready.",
                 [])
 
@@ -102,7 +94,7 @@ def idle(model_name: str, photos: int, indexing: bool, has_demo: bool,
          offer: ModelOffer | None = None) -> Page:
     """Folders are there; nothing typed or dropped yet."""
     if photos:
-        title = f"Search {photos:,} photo{'s' if photos != 1 else ''}"
+        title = f"Search {plural(photos, 'photo', grouped=True)}"
     else:
         title = "Indexing your photos…" if indexing else "No photos found in your folders"
     body = (

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from photofind.core.humanize import plural
+
 
 class FailuresDialog(QDialog):
     def __init__(self, failures: list[tuple[Path, str]], parent=None) -> None:
@@ -26,7 +28,7 @@ class FailuresDialog(QDialog):
         layout = QVBoxLayout(self)
         count = len(failures)
         intro = QLabel(
-            f"{count:,} file{'s' if count != 1 else ''} could not be read. photofind tries "
+            f"{plural(count, 'file', grouped=True)} could not be read. photofind tries "
             "each again when it changes; fix or remove the file, or leave it out of the library."
             if count
             else "Every file in the library could be read.",

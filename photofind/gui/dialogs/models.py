@@ -35,17 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.core import humanize
 from photofind.core.config import AppPaths
 from photofind.core.errors import PhotofindError
 from photofind.core.models import ModelStatus, Registry, list_models, load_registry, remove_model
 from photofind.core.models.install import InstallProgress, install_model
 from photofind.core.models.store import load_installed
-from photofind.gui.states import approx_size
 from photofind.gui.style import TABLE_STYLE_SHEET
 from photofind.gui.workers.install import InstallOutcome, InstallThread
 from photofind.gui.workers.jobs import Job, JobOutcome
 
-MB = 1_000_000
 COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")
 LANGUAGES = {"en": "English", "multilingual": "Many languages"}
 STEPS = {  # the same steps as 'photofind model install' names
@@ -84,27 +83,17 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def size_text(n_bytes: int) -> str:
-    mb = n_bytes / MB
-    if mb >= 1000:
-        return f"{mb / 1000:.1f} GB"
-    return f"{mb:.1f} MB" if mb < 10 else f"{mb:,.0f} MB"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return "less than a minute left"
-    minutes = round(seconds / 60)
-    return f"about {minutes} min left" if minutes < 60 else (
-        f"about {minutes // 60} h {minutes % 60:02d} min left")
+    """Sizes on disk and downloaded, as the model server counts them: 2.9 MB, 1.7 GB."""
+    return humanize.size(n_bytes, in_gb=True)
 
 
 def describe_install(p: InstallProgress) -> str:
     if p.phase == "downloading":
         parts = [f"Downloading {p.name}: {size_text(p.done_bytes)} of {size_text(p.total_bytes)}"]
         if p.bytes_per_s > 0:
-            parts.append(f"{p.bytes_per_s / MB:.1f} MB/s")
+            parts.append(humanize.transfer_rate(p.bytes_per_s))
         if p.eta_s is not None:
-            parts.append(_duration(p.eta_s))
+            parts.append(humanize.time_left(p.eta_s))
         return " · ".join(parts)
     if p.phase == "cancelled":
         return "Stopping…"
@@ -144,7 +133,7 @@ class Row:
         if s.installed and s.size_bytes is not None:
             size = size_text(s.size_bytes)
         else:
-            size = approx_size(entry.approx_download_mb) if entry else "—"
+            size = humanize.approx_size(entry.approx_download_mb) if entry else "—"
         languages = ", ".join(LANGUAGES.get(code, code) for code in s.languages or ()) or "—"
         recall = f"{s.recall:.1f}%" if s.recall is not None else "—"
         name = s.name
@@ -425,7 +414,7 @@ class ModelsDialog(QDialog):
             facts.append(f"Licence: {html.escape(entry.license)}" if entry.license
                          else "Licence: see the model's page")
             if not s.installed:
-                facts.append(f"download {approx_size(entry.approx_download_mb)}")
+                facts.append(f"download {humanize.approx_size(entry.approx_download_mb)}")
             parts.append(" · ".join(facts) + ".")
         if row.answering:
             parts.append(f"It answers searches until {html.escape(self.in_use)} has indexed "

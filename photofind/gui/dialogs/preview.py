@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.core.humanize import binary_size
 from photofind.core.search import SearchHit
 from photofind.core.thumbnails import BUCKETS
 from photofind.gui.results.model import format_taken
@@ -32,14 +33,9 @@ PREVIEW_BUCKET = BUCKETS[-1]
 
 def _file_size(path: Path) -> str:
     try:
-        size = os.path.getsize(path)
+        return binary_size(os.path.getsize(path))
     except OSError:
         return "unknown"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 class PreviewDialog(QDialog):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
 
-from photofind.gui import text
+from photofind.core.humanize import plural
 from photofind.gui.results.view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP
 
 SORTS = (("relevance", "Best match first"), ("date", "Newest first"))
@@ -13,9 +13,9 @@ SCORE_STEPS = 100  # the threshold slider moves in steps of 0.01
 
 
 def summary(shown: int, hidden: int, elapsed_s: float | None) -> str:
-    words = text.count(shown, "photo")
+    words = plural(shown, "photo", grouped=True)
     if hidden:
-        words += f" · {text.count(hidden, 'weaker match', 'weaker matches')} hidden"
+        words += f" · {plural(hidden, 'weaker match', grouped=True, many='weaker matches')} hidden"
     if elapsed_s is not None:
         words += f" · {elapsed_s * 1000:.0f} ms"
     return words

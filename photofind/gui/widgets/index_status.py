@@ -5,18 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from photofind.core.humanize import photo_rate, plural, time_left
 from photofind.core.indexer import IndexProgress
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return "less than a minute left"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"about {minutes} min left"
-    return f"about {minutes // 60} h {minutes % 60:02d} min left"
 
 
 def describe(progress: IndexProgress, paused: bool) -> str:
@@ -28,8 +18,8 @@ def describe(progress: IndexProgress, paused: bool) -> str:
             return f"Indexing paused at {where}"
         parts = [f"Indexing {where}"]
         if progress.images_per_s > 0:
-            parts.append(f"{progress.images_per_s:.1f} photos/s")
-        if eta := format_eta(progress.eta_s):
+            parts.append(photo_rate(progress.images_per_s))
+        if eta := time_left(progress.eta_s):
             parts.append(eta)
         return " · ".join(parts)
     if progress.phase == "cancelled":
@@ -92,7 +82,7 @@ class IndexStatus(QWidget):
         self.label.setMinimumWidth(self.label.sizeHint().width())
 
     def show_idle(self, photos: int, failed: int) -> None:
-        self._set_text(f"{photos:,} photo{'s' if photos != 1 else ''} indexed")
+        self._set_text(f"{plural(photos, 'photo', grouped=True)} indexed")
         self.bar.hide()
         self.pause_button.hide()
         self.set_failed(failed)
