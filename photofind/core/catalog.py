@@ -189,6 +189,7 @@ class Catalog:
         self._lock = threading.RLock()
         db: sqlite3.Connection | None = None
         try:
+            self._check_folder(create=not read_only)
             if read_only and self.path.exists():
                 self._db = db = self._open_read_only()
             elif read_only:
@@ -196,7 +197,6 @@ class Catalog:
                                                 isolation_level=None)  # fmt: skip
                 self._migrate()
             else:
-                self._check_folder()
                 self._db = db = connect_read_write(self.path)
                 self._migrate()
         except BaseException as exc:
@@ -208,12 +208,14 @@ class Catalog:
                 raise self._error(exc, opening=True) from exc
             raise
 
-    def _check_folder(self) -> None:
+    def _check_folder(self, *, create: bool) -> None:
         folder = self.path.parent
         if folder.exists() and not folder.is_dir():
             raise CatalogError(
                 f"The data folder {folder} is a file, not a folder.", hint=OTHER_DATA_DIR
             )
+        if not create:
+            return
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -238,6 +238,8 @@ class LibrarySession(QObject):
         job.start()
 
     def _on_folder_job(self, outcome: JobOutcome) -> None:
+        if self._closed:
+            return  # queued before shutdown(): the library is closing
         self._forget(self.sender())
         if outcome.error:
             self.failed.emit(outcome.error)
@@ -264,6 +266,8 @@ class LibrarySession(QObject):
         job.start()
 
     def _on_failures(self, outcome: JobOutcome) -> None:
+        if self._closed:
+            return
         self._forget(self.sender())
         if outcome.error:
             self.failed.emit(outcome.error)
@@ -295,6 +299,8 @@ class LibrarySession(QObject):
         return None
 
     def _on_demo_done(self, outcome: JobOutcome) -> None:
+        if self._closed:
+            return
         job, self._demo = self._demo, None
         if job is not None:
             job.deleteLater()
@@ -335,12 +341,12 @@ class LibrarySession(QObject):
         """Make ``name`` the active model and open the library with it; ``reopened`` follows
         (at once when it is the model in use). Returns the sentence to show when that cannot
         even start; the model in use then stays as it was."""
+        if refusal := self._refusal("model"):
+            return refusal
         request = Reopened("model", name, self.settings.query_language)
         if name == self.library.model_name:
             self.reopened.emit(request)
             return None
-        if refusal := self._refusal("model"):
-            return refusal
         paths, open_model, language = self.paths, self.open_model, self.settings.query_language
 
         def switch() -> Library:
@@ -360,12 +366,12 @@ class LibrarySession(QObject):
         """Read queries as ``code`` (None: off each query's script) and open the library again
         with it (the text encoder reads it when it is made, and the search service caches
         text embeddings); ``reopened`` follows. Returns the sentence why not."""
+        if refusal := self._refusal("language"):
+            return refusal
         request = Reopened("language", self.library.model_name, code)
         if code == self.settings.query_language:
             self.reopened.emit(request)
             return None
-        if refusal := self._refusal("language"):
-            return refusal
         open_model, name = self.open_model, self.library.model_name
         self._begin_reopen(request, lambda: open_model(name, code))
         return None
@@ -403,6 +409,8 @@ class LibrarySession(QObject):
         self._reopen.start()
 
     def _on_reopened(self, outcome: JobOutcome) -> None:
+        if self._closed:
+            return  # shutdown() has closed what this job opened
         job, self._reopen = self._reopen, None
         request, self._reopen_request = self._reopen_request, None
         assert request is not None

@@ -40,6 +40,7 @@ from photofind.core.config import AppPaths
 from photofind.core.errors import PhotofindError
 from photofind.core.models import ModelStatus, Registry, list_models, load_registry, remove_model
 from photofind.core.models.install import InstallProgress, install_model
+from photofind.core.models.install_progress import INSTALL_STEPS
 from photofind.core.models.store import load_installed
 from photofind.gui.style import TABLE_STYLE_SHEET
 from photofind.gui.workers.install import InstallOutcome, InstallThread
@@ -47,13 +48,6 @@ from photofind.gui.workers.jobs import Job, JobOutcome
 
 COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")
 LANGUAGES = {"en": "English", "multilingual": "Many languages"}
-STEPS = {  # the same steps as 'photofind model install' names
-    "connecting": "Asking the model server for {name}…",
-    "verifying": "Checking the downloaded files…",
-    "testing": "Testing the model…",
-    "quantizing": "Making the int8 image encoder and comparing it with the original…",
-    "installing": "Installing…",
-}
 QUERY_LANGUAGES = (  # (label, FLORES-200 code); None reads each query's script
     ("Automatic", None),
     ("English", "eng_Latn"),
@@ -97,7 +91,7 @@ def describe_install(p: InstallProgress) -> str:
         return " · ".join(parts)
     if p.phase == "cancelled":
         return "Stopping…"
-    return STEPS.get(p.phase, "").format(name=p.name)
+    return INSTALL_STEPS.get(p.phase, "").format(name=p.name)
 
 
 @dataclass(frozen=True)
@@ -466,7 +460,7 @@ class ModelsDialog(QDialog):
         logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # it would print retries
         self.show_note("")
         self.progress.setRange(0, 0)
-        self.progress_label(f"Asking the model server for {name}…")
+        self.progress_label(INSTALL_STEPS["connecting"].format(name=name))
         self.cancel_button.setEnabled(True)
         self.progress_row.show()
         self._update_buttons()
