@@ -246,6 +246,9 @@ def open_clip_config(model: Any, vocab_size: int | None = None) -> dict[str, Any
             "layers": int(tc.num_hidden_layers),
             "heads": int(tc.num_attention_heads),
         },
+        # What zero-shot labels scale cosines by (photofind.core.classify): the learned
+        # temperature, capped at 100 as CLIP's training caps it. The ONNX towers leave it out.
+        "logit_scale": round(min(float(model.logit_scale.exp()), 100.0), 4),
     }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photofind.core.backup import back_up_if_changed
 from photofind.core.catalog import Catalog, Counts
 from photofind.core.clip.bundle import ModelBundle, find_model
 from photofind.core.clip.encoder import ClipEncoder, resolve_provider
@@ -35,6 +36,12 @@ class Library:
     search: SearchService
     index_status: str  # how the vector index came up: "loaded", "patched" or "rebuilt"
     _previous: tuple[ClipEncoder, VectorIndex] | None = None
+    _changes_backed_up: int = 0  # the catalog's change count when it was last backed up
+
+    @property
+    def read_only(self) -> bool:
+        """Opened only to look: nothing is written, and indexing is refused."""
+        return self.catalog.read_only
 
     @property
     def model_name(self) -> str:
@@ -50,14 +57,21 @@ class Library:
         return self._previous is not None
 
     def indexer(self, **options) -> Indexer:
+        if self.read_only:
+            raise RuntimeError("a library opened read-only cannot index")
         return Indexer(self.encoder, self.catalog, self.index, **options)
 
     def counts(self) -> Counts:
         return self.catalog.counts(self.encoder.model_id)
 
     def after_index_run(self) -> bool:
-        """Call when an index run ends: once the model being indexed has embedded every
-        photo it becomes the one that answers searches. True when searches switched now."""
+        """Call when an index run ends (finished, stopped or failed): the catalog is backed
+        up if the run changed it, and once the model being indexed has embedded every photo
+        it becomes the one that answers searches. True when searches switched now.
+
+        Raises CatalogDamagedError when the backup finds the catalog damaged; a backup that
+        cannot be written (a full disk) is logged, and the older backups stay."""
+        self._changes_backed_up = back_up_if_changed(self.catalog, self._changes_backed_up)
         if self.counts().pending:
             return False
         self._remember_complete()
@@ -75,10 +89,15 @@ class Library:
             self.catalog.set_meta(SERVING_KEY, self.encoder.bundle.name)
 
     def close(self) -> None:
-        self.index.save()
-        if self._previous is not None:
-            self._previous[1].save()
-        self.catalog.close()
+        """Save the search indexes (unless read-only) and close the catalog, even when a
+        save fails (the error is raised after: the catalog has everything, nothing is lost)."""
+        try:
+            if not self.read_only:
+                self.index.save()
+                if self._previous is not None:
+                    self._previous[1].save()
+        finally:
+            self.catalog.close()
 
 
 def _stored_vectors(catalog: Catalog, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +117,10 @@ def _open_model(
     encoder = ClipEncoder(
         bundle, provider, int8=provider == "cpu" and uses_int8(bundle), language=language
     )
-    index = VectorIndex(paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim)
+    index = VectorIndex(
+        paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim,
+        read_only=catalog.read_only,
+    )  # fmt: skip
     status = index.load_or_rebuild(
         catalog.embedding_ids(encoder.model_id),
         lambda: _stored_vectors(catalog, encoder.model_id, bundle.embed_dim),
@@ -124,17 +146,26 @@ def _previous_model(
 
 
 def open_library(
-    paths: AppPaths, model: str, provider: str = "auto", language: str | None = None
+    paths: AppPaths,
+    model: str,
+    provider: str = "auto",
+    language: str | None = None,
+    *,
+    read_only: bool = False,
 ) -> Library:
     """Open (or create) the catalog in ``paths.data_dir`` with ``model`` active.
 
     ``language``: the query language for NLLB models (a FLORES-200 code or a locale);
     default ``PHOTOFIND_LANGUAGE``, else read off each query's script.
 
+    ``read_only``: for searching and looking only. Nothing is written (no catalog is
+    created, a stale search index is brought up to date in memory only), no lock is taken,
+    and it works on a full or read-only disk and while another photofind is indexing.
+
     Raises PhotofindError subclasses with a user-facing message: no such model, a broken
     model folder, an unusable or newer data folder."""
     bundle = find_model(model, paths.models_dir)
-    catalog = Catalog(paths.catalog_path)
+    catalog = Catalog(paths.catalog_path, read_only=read_only)
     try:
         resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
         language = language or query_language()
@@ -148,7 +179,7 @@ def open_library(
         raise
     serving_encoder, serving_index = previous or (encoder, index)
     search = SearchService(serving_encoder, catalog, serving_index)
-    library = Library(paths, catalog, encoder, index, search, status, previous)
-    if counts.photos and not counts.pending:
+    library = Library(paths, catalog, encoder, index, search, status, previous, catalog.changes)
+    if counts.photos and not counts.pending and not read_only:
         library._remember_complete()
     return library

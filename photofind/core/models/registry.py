@@ -31,6 +31,10 @@ class RegistryModel:
     license: str | None  # None where not verified
     recall: float | None  # percent, see Registry.recall_source; None where unpublished
     note: str = ""
+    # Zero-shot scoring, see Registry.scoring_source: the factor cosines are multiplied by
+    # (None: not known, the default applies) and, for sigmoid-trained models, the bias.
+    logit_scale: float | None = None
+    logit_bias: float | None = None
 
     @property
     def multilingual(self) -> bool:
@@ -47,6 +51,7 @@ class Registry:
     default: str
     recommended_multilingual: str
     recall_source: str
+    scoring_source: str = ""
 
     def get(self, name: str) -> RegistryModel | None:
         return next((m for m in self.models if m.name == name), None)
@@ -67,6 +72,10 @@ def _languages(value: Any) -> tuple[str, ...]:
     raise ValueError(f"'languages' must be a string or a list of strings, not {value!r}")
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _model(item: dict[str, Any]) -> RegistryModel:
     recall = item.get("recall")
     license_ = item.get("license")
@@ -79,7 +88,11 @@ def _model(item: dict[str, Any]) -> RegistryModel:
         license=None if license_ is None else str(license_),
         recall=None if recall is None else float(recall),
         note=str(item.get("note") or ""),
+        logit_scale=_optional_float(item.get("logit_scale")),
+        logit_bias=_optional_float(item.get("logit_bias")),
     )
+    if model.logit_scale is not None and not model.logit_scale > 0:
+        raise ValueError(f"model {model.name!r} has a logit_scale that is not positive")
     if model.embed_dim <= 0 or model.approx_download_mb <= 0 or "/" not in model.repo:
         raise ValueError(f"model {model.name!r} has an invalid embed_dim, size or repo")
     return model
@@ -96,6 +109,7 @@ def parse_registry(data: dict[str, Any]) -> Registry:
         default=str(data["default"]),
         recommended_multilingual=str(data["recommended_multilingual"]),
         recall_source=str(data.get("recall_source") or ""),
+        scoring_source=str(data.get("scoring_source") or ""),
     )
     for key in (registry.default, registry.recommended_multilingual):
         if registry.get(key) is None:
