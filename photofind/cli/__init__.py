@@ -15,6 +15,7 @@
       model use NAME            make NAME the model that index/search/similar use
       model import DIR [--name NAME] [--int8]   install a model folder (models/export.py)
       model remove NAME         delete a model, its vectors and its search index
+      repair [--salvage]        mend a damaged catalog from its backup or what it still holds
 
 Without --model, a command uses $PHOTOFIND_MODEL, else the model chosen with 'model use',
 else tiny-shapes.
@@ -45,7 +46,7 @@ import warnings
 from pathlib import Path
 
 from photofind import __version__
-from photofind.cli import folder_commands, library_commands, model_commands
+from photofind.cli import folder_commands, library_commands, model_commands, repair_commands
 from photofind.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -67,7 +68,7 @@ from photofind.core.models import active_model
 
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
-COMMAND_FAMILIES = (library_commands, folder_commands, model_commands)
+COMMAND_FAMILIES = (library_commands, folder_commands, model_commands, repair_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

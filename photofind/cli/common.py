@@ -75,8 +75,11 @@ def add_command(
 
 
 @contextlib.contextmanager
-def opened_library(args: argparse.Namespace, paths: AppPaths) -> Iterator[Library]:
-    library = open_library(paths, args.model, args.provider)
+def opened_library(
+    args: argparse.Namespace, paths: AppPaths, *, read_only: bool = False
+) -> Iterator[Library]:
+    """``read_only`` for commands that only look: they then write nothing at all."""
+    library = open_library(paths, args.model, args.provider, read_only=read_only)
     try:
         yield library
     finally:

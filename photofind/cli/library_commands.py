@@ -110,7 +110,7 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
             list_failures(failed_now, err, "in this run")
         if last.phase == "done" and (problems := library.catalog.folder_problems()):
             list_folder_problems(problems, err)
-        if library.switching and library.after_index_run():
+        if library.after_index_run():  # also backs the catalog up when the run changed it
             out(f"Searches now use {one_line(library.model_name)}.")
         elif library.switching:
             err(
@@ -137,7 +137,7 @@ def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
     text = os.fsencode(args.text).decode("utf-8", errors="replace")
     if not text.strip():
         raise UsageError("Say what to look for, e.g. photofind search 'a dog on a beach'.")
-    with opened_library(args, paths) as library:
+    with opened_library(args, paths, read_only=True) as library:
         if library.counts().photos == 0:
             err(EMPTY_LIBRARY)
             hits = []
@@ -151,7 +151,7 @@ def cmd_similar(args: argparse.Namespace, paths: AppPaths) -> int:
     image = Path(os.path.abspath(args.image))
     if not image.is_file():
         raise UsageError(f"{one_line(args.image)} is not an image file.")
-    with opened_library(args, paths) as library:
+    with opened_library(args, paths, read_only=True) as library:
         if library.counts().photos == 0:
             err(EMPTY_LIBRARY)
             hits = []
@@ -165,7 +165,7 @@ def cmd_similar(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
-    with opened_library(args, paths) as library:
+    with opened_library(args, paths, read_only=True) as library:
         counts = library.counts()
         folders = library.catalog.folders()
         failures = library.catalog.failures()

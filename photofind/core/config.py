@@ -17,6 +17,12 @@ DATA_DIR_ENV = "PHOTOFIND_DATA_DIR"
 MODEL_ENV = "PHOTOFIND_MODEL"
 PROVIDER_ENV = "PHOTOFIND_PROVIDER"
 LANGUAGE_ENV = "PHOTOFIND_LANGUAGE"
+BUSY_TIMEOUT_ENV = "PHOTOFIND_BUSY_TIMEOUT_S"
+
+# How long a change to the catalog waits for another photofind (the CLI beside the window)
+# to finish its own: the indexer commits a batch in well under a second, so ten seconds of
+# waiting means the other program is holding the lock on purpose, and saying so is better.
+BUSY_TIMEOUT_S = 10.0
 
 DEFAULT_MODEL = "tiny-shapes"
 PROVIDERS = ("auto", "cpu", "cuda")
@@ -71,6 +77,15 @@ def default_model() -> str:
 def default_provider() -> str:
     value = os.environ.get(PROVIDER_ENV, "auto").lower()
     return value if value in PROVIDERS else "auto"
+
+
+def busy_timeout_s() -> float:
+    """``PHOTOFIND_BUSY_TIMEOUT_S`` when it is a number of seconds, else BUSY_TIMEOUT_S."""
+    try:
+        value = float(os.environ.get(BUSY_TIMEOUT_ENV, BUSY_TIMEOUT_S))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    return value if 0 <= value < float("inf") else BUSY_TIMEOUT_S
 
 
 def query_language() -> str | None:

@@ -14,7 +14,7 @@ import pytest
 
 from photofind.core import catalog as catalog_module
 from photofind.core.catalog import FAILED, INDEXED, Catalog, Counts, IndexedPhoto
-from photofind.core.errors import CatalogError
+from photofind.core.errors import CatalogDamagedError, CatalogError, NotWritableError
 
 MODEL = "model-a"
 OTHER_MODEL = "model-b"
@@ -103,11 +103,14 @@ def test_catalog_from_a_newer_photofind_is_refused_untouched(db_path: Path):
     assert str(db_path) not in open_files()
 
 
-def test_damaged_catalog_file_is_a_catalog_error(db_path: Path):
+def test_damaged_catalog_file_is_called_damaged_and_names_the_repair(db_path: Path):
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CatalogError, match="cannot be opened"):
-        Catalog(db_path)
+    for read_only in (False, True):
+        with pytest.raises(CatalogDamagedError, match="is damaged") as err:
+            Catalog(db_path, read_only=read_only)
+        assert ".bak" not in str(err.value) and "photofind repair" in err.value.hint
+    assert db_path.read_bytes() == b"this is not a database" * 100
 
 
 def test_migration_backs_up_the_old_version_then_runs_the_step(db_path, tmp_path, monkeypatch):
@@ -404,3 +407,41 @@ def test_a_failed_transaction_leaves_nothing_behind(cat: Catalog, tmp_path: Path
     assert cat.embedding_ids(MODEL).tolist() == []
     cat.set_meta("k", "v")  # the connection is usable afterwards
     assert cat.get_meta("k") == "v"
+
+
+# -- read-only ------------------------------------------------------------------------------
+
+
+def test_read_only_catalog_reads_and_writes_nothing(db_path: Path, tmp_path: Path):
+    cat = Catalog(db_path)
+    cat.record_indexed(photo(tmp_path / "a.jpg"), MODEL, vector(1))
+    cat.close()
+    before = db_path.read_bytes()
+    looking = Catalog(db_path, read_only=True)
+    try:
+        assert looking.counts(MODEL) == Counts(photos=1, failed=0, pending=0)
+        with pytest.raises(NotWritableError):
+            looking.set_meta("x", "y")  # a bug if a read-only command ever tries
+    finally:
+        looking.close()
+    assert db_path.read_bytes() == before
+
+
+def test_read_only_without_a_catalog_is_empty_and_creates_nothing(tmp_path: Path):
+    missing = tmp_path / "nowhere" / "catalog.sqlite3"
+    looking = Catalog(missing, read_only=True)
+    try:
+        assert looking.counts(MODEL).total == 0 and looking.folders() == []
+    finally:
+        looking.close()
+    assert not missing.parent.exists()
+
+
+def test_read_only_upgrades_an_older_catalog_once(db_path: Path, tmp_path: Path, monkeypatch):
+    Catalog(db_path).close()
+    calls = []
+    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, lambda db: calls.append(1))
+    Catalog(db_path, read_only=True).close()
+    Catalog(db_path, read_only=True).close()
+    assert calls == [1] and sql(db_path, "PRAGMA user_version") == [(NEXT,)]

@@ -16,7 +16,7 @@ from photofind.core.indexer import IndexProgress
 from photofind.core.models.install_progress import InstallProgress
 from photofind.core.search import SearchHit
 from photofind.gui import states, text
-from photofind.gui.dialogs.models import describe_install
+from photofind.gui.dialogs.model_rows import describe_install
 from photofind.gui.query_images import images_from_mime, mime_has_images
 from photofind.gui.results.model import ResultsModel
 from photofind.gui.results.toolbar import summary

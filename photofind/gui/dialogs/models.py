@@ -12,9 +12,7 @@ shown here; the model in use never changes because of one.
 
 from __future__ import annotations
 
-import html
 import logging
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,122 +33,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core import humanize
 from photofind.core.config import AppPaths
 from photofind.core.errors import PhotofindError
 from photofind.core.models import ModelStatus, Registry, list_models, load_registry, remove_model
 from photofind.core.models.install import InstallProgress, install_model
 from photofind.core.models.install_progress import INSTALL_STEPS
 from photofind.core.models.store import load_installed
+from photofind.gui.dialogs.model_rows import (
+    COLUMNS,
+    INT8_LABEL,
+    LANGUAGE_TIP,
+    NUMERIC,
+    QUERY_LANGUAGES,
+    RIGHT,
+    Row,
+    describe_install,
+    size_text,
+)
 from photofind.gui.style import TABLE_STYLE_SHEET
 from photofind.gui.workers.install import InstallOutcome, InstallThread
 from photofind.gui.workers.jobs import Job, JobOutcome
-
-COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")
-LANGUAGES = {"en": "English", "multilingual": "Many languages"}
-QUERY_LANGUAGES = (  # (label, FLORES-200 code); None reads each query's script
-    ("Automatic", None),
-    ("English", "eng_Latn"),
-    ("Chinese (Simplified)", "zho_Hans"),
-    ("Chinese (Traditional)", "zho_Hant"),
-    ("Japanese", "jpn_Jpan"),
-    ("Korean", "kor_Hang"),
-    ("German", "deu_Latn"),
-    ("French", "fra_Latn"),
-    ("Spanish", "spa_Latn"),
-    ("Russian", "rus_Cyrl"),
-    ("Arabic", "arb_Arab"),
-    ("Hindi", "hin_Deva"),
-    ("Portuguese", "por_Latn"),
-    ("Italian", "ita_Latn"),
-)
-LANGUAGE_TIP = (
-    "The language your searches are written in. It matters only for multilingual (NLLB) "
-    "models, which are told the language of each query; other models ignore it. Automatic "
-    "reads the language off the query's script (Latin letters are taken as English), so "
-    "choose your language if you search in German, French, Spanish…. Changing it reopens "
-    "the library, as Use does."
-)
-INT8_LABEL = "int8 (smaller, faster on CPU)"
-NUMERIC = (1, 3, 4)  # Size, Embedding, Recall: right-aligned
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def size_text(n_bytes: int) -> str:
-    """Sizes on disk and downloaded, as the model server counts them: 2.9 MB, 1.7 GB."""
-    return humanize.size(n_bytes, in_gb=True)
-
-
-def describe_install(p: InstallProgress) -> str:
-    if p.phase == "downloading":
-        parts = [f"Downloading {p.name}: {size_text(p.done_bytes)} of {size_text(p.total_bytes)}"]
-        if p.bytes_per_s > 0:
-            parts.append(humanize.transfer_rate(p.bytes_per_s))
-        if p.eta_s is not None:
-            parts.append(humanize.time_left(p.eta_s))
-        return " · ".join(parts)
-    if p.phase == "cancelled":
-        return "Stopping…"
-    return INSTALL_STEPS.get(p.phase, "").format(name=p.name)
-
-
-@dataclass(frozen=True)
-class Row:
-    """What one line of the table says, from the core's ModelStatus."""
-
-    status: ModelStatus
-    embed_dim: int | None
-    in_use: bool  # the model the window indexes with
-    answering: bool  # the model answering searches while the one in use catches up
-
-    @property
-    def name(self) -> str:
-        return self.status.name
-
-    @property
-    def usable(self) -> bool:
-        return self.status.installed and self.status.problem is None
-
-    @property
-    def installable(self) -> bool:
-        return self.status.entry is not None and (
-            not self.status.installed or self.status.problem is not None
-        )
-
-    @property
-    def removable(self) -> bool:
-        s = self.status
-        return s.installed and not s.builtin and not self.in_use and not self.answering
-
-    def cells(self) -> tuple[str, ...]:
-        s, entry = self.status, self.status.entry
-        if s.installed and s.size_bytes is not None:
-            size = size_text(s.size_bytes)
-        else:
-            size = humanize.approx_size(entry.approx_download_mb) if entry else "—"
-        languages = ", ".join(LANGUAGES.get(code, code) for code in s.languages or ()) or "—"
-        recall = f"{s.recall:.1f}%" if s.recall is not None else "—"
-        name = s.name
-        if s.recommended:
-            name += "  (recommended)"
-        elif s.recommended_multilingual:
-            name += "  (recommended for other languages)"
-        return (name, size, languages, str(self.embed_dim or "—"), recall, self.state)
-
-    @property
-    def state(self) -> str:
-        s = self.status
-        if self.in_use:
-            return "In use"
-        if self.answering:
-            return "Answers searches for now"
-        if s.problem:
-            return "Damaged"
-        if s.builtin:
-            return "Built in"
-        if s.installed:
-            return "Installed, int8" if s.int8 else "Installed"
-        return "Not installed"
 
 
 class ModelsDialog(QDialog):
@@ -385,37 +287,7 @@ class ModelsDialog(QDialog):
             row is not None and row.usable and not row.in_use and self.remove_job is None
             and not (self.install_thread is not None and self.install_thread.name == row.name))
         self.remove_button.setEnabled(row is not None and row.removable and not busy)
-        self.details.setText(self._details(row))
-
-    def _details(self, row: Row | None) -> str:
-        if row is None:
-            return ""
-        s, entry = row.status, row.status.entry
-        parts = []
-        if s.recommended:
-            parts.append("<b>Recommended.</b>")
-        if s.recommended_multilingual:
-            parts.append("<b>Recommended for searching in other languages.</b>")
-        if s.builtin:
-            parts.append("Built into photofind. It only knows pictures of coloured shapes, "
-                         "enough to try photofind on the demo library.")
-        elif entry is None and s.installed:
-            parts.append("Imported from a model folder.")
-        if entry is not None:
-            if entry.note:
-                parts.append(html.escape(entry.note))
-            facts = [f"Repository: {html.escape(entry.repo)}"]
-            facts.append(f"Licence: {html.escape(entry.license)}" if entry.license
-                         else "Licence: see the model's page")
-            if not s.installed:
-                facts.append(f"download {humanize.approx_size(entry.approx_download_mb)}")
-            parts.append(" · ".join(facts) + ".")
-        if row.answering:
-            parts.append(f"It answers searches until {html.escape(self.in_use)} has indexed "
-                         "every photo.")
-        if s.problem:
-            parts.append(f"<b>{html.escape(s.problem)}</b>")
-        return " ".join(parts)
+        self.details.setText(row.details(self.in_use) if row is not None else "")
 
     def _double_clicked(self) -> None:
         row = self.selected()
