@@ -20,15 +20,17 @@ import io
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
-import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from photofind.core.errors import ImageError
+from photofind.core.image_modes import to_rgb
+from photofind.core.photo_file import read_failure
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -55,9 +57,9 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
 )
 """Lower-case file suffixes (with the dot) that the indexer looks at."""
 
-ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview
+ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+"""A path, the file's bytes, or a binary file open at its start (read, never closed)."""
 
-_WHITE = (255, 255, 255)
 _ORIENTATION_TAG = ExifTags.Base.Orientation  # 0x0112
 _DATETIME_ORIGINAL_TAG = ExifTags.Base.DateTimeOriginal  # 0x9003
 
@@ -160,8 +162,10 @@ def _decode_error(exc: BaseException) -> ImageError:
     return _corrupt(exc)
 
 
-def _open_error(exc: OSError, path: Path) -> ImageError:
+def _open_error(exc: OSError, path: Path | None) -> ImageError:
     """An error from the operating system while opening or reading the file itself."""
+    if path is None:  # a stream the caller opened: its words, and whether it may pass
+        return read_failure(exc)
     if isinstance(exc, FileNotFoundError):
         return ImageError("The file does not exist (it may have been moved or deleted).")
     if isinstance(exc, IsADirectoryError) or (isinstance(exc, PermissionError) and path.is_dir()):
@@ -182,8 +186,37 @@ def _as_path(source: str | os.PathLike[str]) -> Path:
     return source if isinstance(source, Path) else Path(source)
 
 
-def _open_stream(source: ImageSource) -> tuple[IO[bytes], Path | None]:
-    """An open binary stream on the source; the caller closes it. Empty sources fail."""
+@contextlib.contextmanager
+def _opened(source: ImageSource) -> Iterator[tuple[IO[bytes], Path | None]]:
+    """The source as a binary stream, and its path when it is one. A stream given as the
+    source is read but left open; empty sources fail."""
+    if not isinstance(source, str | os.PathLike | bytes | bytearray | memoryview):
+        yield cast(IO[bytes], _Borrowed(source)), None
+        return
+    fh, path = _open_stream(source)
+    try:
+        yield fh, path
+    finally:
+        fh.close()
+
+
+class _Borrowed:
+    """The caller's stream, which Pillow must not close (``ImageFile.close`` closes its
+    file even when it did not open it)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def close(self) -> None:
+        pass
+
+
+def _open_stream(
+    source: str | os.PathLike[str] | bytes | bytearray | memoryview,
+) -> tuple[IO[bytes], Path | None]:
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if not data:
@@ -211,7 +244,7 @@ def _pil_open(fh: IO[bytes], path: Path | None) -> Image.Image:
         head = fh.read(16)
         fh.seek(0)
     except OSError as exc:
-        raise _open_error(exc, path or Path()) from None
+        raise _open_error(exc, path) from None
     if not head:
         raise ImageError("The file is empty.")
     bmff = _is_iso_bmff(head)
@@ -262,8 +295,7 @@ def open_image(source: ImageSource, *, min_size: int | None = None) -> Image.Ima
         isinstance(min_size, bool) or not isinstance(min_size, int) or min_size <= 0
     ):
         raise ValueError(f"min_size must be a positive integer, not {min_size!r}")
-    fh, path = _open_stream(source)
-    try:
+    with _opened(source) as (fh, path):
         img = _pil_open(fh, path)
         try:
             _check_pixels(img)
@@ -277,13 +309,11 @@ def open_image(source: ImageSource, *, min_size: int | None = None) -> Image.Ima
         except ImageError:
             raise
         except OSError as exc:
-            if path is not None and getattr(exc, "errno", None) is not None:
+            if exc.errno is not None:  # the drive or the share, not the picture
                 raise _open_error(exc, path) from None
             raise _decode_error(exc) from None
         except Exception as exc:
             raise _decode_error(exc) from None
-    finally:
-        fh.close()
     return rgb
 
 
@@ -291,88 +321,6 @@ def _apply_orientation(img: Image.Image) -> None:
     """Apply the EXIF orientation in place. A broken EXIF block is ignored, not fatal."""
     with contextlib.suppress(Exception):
         ImageOps.exif_transpose(img, in_place=True)
-
-
-# --------------------------------------------------------------------------------------
-# Mode conversion
-
-
-def to_rgb(img: Image.Image) -> Image.Image:
-    """Return ``img`` as an RGB image (``img`` itself when it is RGB already).
-
-    Transparency (alpha band, or a ``transparency`` entry for palette/L/RGB images) is
-    composited on white. ``I;16*`` is scaled to 8 bits (``round(v / 257)``). ``I`` and
-    ``F`` have no fixed range, so they are read as: 8-bit if all values fit 0..255,
-    16-bit if they fit 0..65535 (``I``) or as 0..1 (``F``), else stretched min..max.
-    """
-    mode = img.mode
-    if mode == "RGB" and "transparency" not in img.info:
-        return img
-    if mode.startswith("I;16"):
-        return _gray_to_rgb(_scale_16bit(np.asarray(img)))
-    if mode == "I":
-        return _gray_to_rgb(_scale_int(np.asarray(img)))
-    if mode == "F":
-        return _gray_to_rgb(_scale_float(np.asarray(img)))
-    if _has_alpha(img):
-        return _composite_on_white(img)
-    try:
-        return img.convert("RGB")
-    except ValueError as exc:
-        raise ImageError(
-            f"The image uses a colour mode photofind cannot convert ({mode})."
-        ) from exc
-
-
-def _has_alpha(img: Image.Image) -> bool:
-    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
-
-
-def _composite_on_white(img: Image.Image) -> Image.Image:
-    if img.mode == "La":
-        img = img.convert("LA")
-    rgba = img if img.mode == "RGBA" else img.convert("RGBA")
-    background = Image.new("RGB", rgba.size, _WHITE)
-    background.paste(rgba.convert("RGB"), (0, 0), rgba.getchannel("A"))
-    return background
-
-
-def _gray_to_rgb(gray: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.ascontiguousarray(gray, dtype=np.uint8)).convert("RGB")
-
-
-def _scale_16bit(values: np.ndarray) -> np.ndarray:
-    wide = values.astype(np.uint32)
-    return ((wide + 128) // 257).astype(np.uint8)
-
-
-def _scale_int(values: np.ndarray) -> np.ndarray:
-    if values.size == 0:
-        return values.astype(np.uint8)
-    low, high = int(values.min()), int(values.max())
-    if low >= 0 and high <= 255:
-        return values.astype(np.uint8)
-    if low >= 0 and high <= 65535:
-        return _scale_16bit(values)
-    return _stretch(values.astype(np.float64), float(low), float(high))
-
-
-def _scale_float(values: np.ndarray) -> np.ndarray:
-    values = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if values.size == 0:
-        return values.astype(np.uint8)
-    low, high = float(values.min()), float(values.max())
-    if low >= 0.0 and high <= 1.0:
-        return np.rint(values * 255.0).astype(np.uint8)
-    if low >= 0.0 and high <= 255.0:
-        return np.rint(values).astype(np.uint8)
-    return _stretch(values, low, high)
-
-
-def _stretch(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    if high <= low:
-        return np.zeros(values.shape, dtype=np.uint8)
-    return np.rint((values - low) * (255.0 / (high - low))).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------------------
@@ -387,6 +335,8 @@ class ImageInfo:
     height: int
     taken_at: float | None
     """EXIF DateTimeOriginal as a POSIX timestamp (read as local time), or None."""
+    camera: str | None = None
+    """EXIF make and model ("Canon EOS 5D"), or None."""
 
 
 def read_info(source: ImageSource) -> ImageInfo:
@@ -395,26 +345,41 @@ def read_info(source: ImageSource) -> ImageInfo:
     Raises :class:`ImageError` for a file that cannot be opened or identified, or whose
     header gives a size over Pillow's decompression-bomb limit.
     """
-    fh, path = _open_stream(source)
     try:
-        img = _pil_open(fh, path)
-        try:
-            _check_pixels(img)
-            width, height = img.size
-            exif = _header_exif(img)
-            orientation = _safe_int(exif.get(_ORIENTATION_TAG)) if exif is not None else None
-            if orientation in (5, 6, 7, 8):
-                width, height = height, width
-            taken_at = _taken_at(exif) if exif is not None else None
-        finally:
-            img.close()
+        with _opened(source) as (fh, path):
+            img = _pil_open(fh, path)
+            try:
+                _check_pixels(img)
+                width, height = img.size
+                exif = _header_exif(img)
+                orientation = _safe_int(exif.get(_ORIENTATION_TAG)) if exif is not None else None
+                if orientation in (5, 6, 7, 8):
+                    width, height = height, width
+                taken_at = _taken_at(exif) if exif is not None else None
+                camera = _camera(exif) if exif is not None else None
+            finally:
+                img.close()
     except ImageError:
         raise
+    except OSError as exc:
+        if exc.errno is not None:
+            raise _open_error(exc, path) from None
+        raise _decode_error(exc) from None
     except Exception as exc:
         raise _decode_error(exc) from None
-    finally:
-        fh.close()
-    return ImageInfo(width=width, height=height, taken_at=taken_at)
+    return ImageInfo(width=width, height=height, taken_at=taken_at, camera=camera)
+
+
+def _camera(exif: Image.Exif) -> str | None:
+    """Make and model as one name; the make once where the model repeats it (Canon writes
+    "Canon" and "Canon EOS 5D")."""
+    make, model = (
+        " ".join(str(exif.get(tag) or "").replace("\0", " ").split())
+        for tag in (ExifTags.Base.Make, ExifTags.Base.Model)
+    )
+    if make and model.lower().startswith(make.split()[0].lower()):
+        make = ""
+    return " ".join(p for p in (make, model) if p)[:200] or None
 
 
 def _header_exif(img: Image.Image) -> Image.Exif | None:

@@ -3,35 +3,44 @@
 ``Indexer.run(cancel)`` is a generator of :class:`IndexProgress`; it never prints. The CLI
 draws a progress bar from it and the GUI turns it into signals.
 
-Pipeline: the scanner lists what is new or changed; worker threads read each file, hash
-it, and (unless its bytes are already embedded: a rename, a move, a copy) decode and
-preprocess it, staying a bounded number of batches ahead of the model so that the model
-never waits and memory stays bounded; the main thread encodes full batches and commits
-each batch in one transaction. A killed run loses at most the batch in flight; the next
-run finds those files still to do, and nothing is ever stored twice (paths are unique).
+Pipeline: the scanner lists what is new or changed; worker threads open each file (only
+a regular file of a size a photo can have), hash it in bounded chunks, and (unless its
+bytes are already embedded: a rename, a move, a copy) decode and preprocess it, staying a
+bounded number of batches ahead of the model so that the model never waits and memory
+stays bounded; the main thread encodes full batches and commits each batch in one
+transaction. A killed run loses at most the batch in flight; the next run finds those
+files still to do, and nothing is ever stored twice (paths are unique).
+
+The main thread never waits on a worker without a deadline: a file whose reading takes
+longer than ``read_timeout_s`` is recorded as a failure that is retried on the next run,
+and a cancel is seen within ``CANCEL_POLL_S`` even while a read is stuck.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from photofind.core.catalog import Catalog, IndexedPhoto
+from photofind.core.catalog import CONTENT, EXIF, FILE, TRANSIENT, Catalog, IndexedPhoto, PhotoRow
 from photofind.core.clip.encoder import ClipEncoder
+from photofind.core.details import fill_missing_details
 from photofind.core.errors import ImageError
 from photofind.core.images import ImageInfo, read_info
 from photofind.core.library_folders import forget_folder, photofind_folders
+from photofind.core.low_impact import LOW_IMPACT_WORKERS, lower_thread_priority
+from photofind.core.photo_file import PhotoReadError, hash_photo, open_photo, read_failure
+from photofind.core.read_pool import Job, ReadPool
 from photofind.core.scanner import FoundFile, ScanPlan, plan
 from photofind.core.vector_index import VectorIndex
 
@@ -43,6 +52,13 @@ LOOKAHEAD_BATCHES = 3  # decoded batches queued ahead of the model: covers decod
 SAVE_EVERY_S = 30.0  # index file rewrite interval: bounds what a crash costs to re-add
 HASH_DIGEST_BYTES = 16  # blake2b-128: collisions are not a practical concern for a photo library
 MAX_PENDING_ROWS = 256  # catalog rows (failures, renames) to gather before committing them
+# Reading, hashing and decoding one file: the largest file accepted (2 GB) read at 50 MB/s
+# (a USB 2 drive) takes 40 s; longer than this is a drive or share that stopped answering.
+READ_TIMEOUT_S = 60.0
+CANCEL_POLL_S = 0.2  # how often a wait on a worker looks at the cancel flag
+# Threads left behind in reads that never returned, each replaced by a fresh one; past
+# this many (a whole share stalled) the run stops starting threads that would only stick.
+MAX_ABANDONED_READS = 16
 
 
 # The indexer yields the first four; "failed" is the last item a front end makes itself
@@ -74,6 +90,7 @@ class _Prepared:
     info: ImageInfo | None = None
     reuse_from: int | None = None
     error: str | None = None
+    transient: bool = False  # the error may pass by itself: retried on the next run
 
 
 @dataclass
@@ -85,16 +102,6 @@ class _Batch:
         return tuple((i.found.path, i.error) for i in (*self.encode, *self.other) if i.error)
 
 
-def _read_error(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "The file disappeared while it was being indexed."
-    if isinstance(exc, PermissionError):
-        return "Permission denied: photofind may not read this file; fix its permissions."
-    if isinstance(exc, IsADirectoryError):
-        return "This is a folder, not a file."
-    return f"The file cannot be read ({exc.strerror or exc})."
-
-
 class Indexer:
     def __init__(
         self,
@@ -104,12 +111,23 @@ class Indexer:
         *,
         batch_size: int | None = None,
         workers: int | None = None,
+        read_timeout_s: float = READ_TIMEOUT_S,
+        low_impact: bool = False,
+        hold_back: Callable[[FoundFile], bool] | None = None,
     ) -> None:
         self.encoder = encoder
         self.catalog = catalog
         self.index = index
         self.batch_size = batch_size or (GPU_BATCH if encoder.provider == "cuda" else CPU_BATCH)
         self.workers = workers or max(1, os.cpu_count() or 1)
+        self.read_timeout_s = read_timeout_s
+        # Read when a run starts: a front end switches it by starting the next run.
+        self.low_impact = low_impact
+        if low_impact:
+            self.workers = min(self.workers, LOW_IMPACT_WORKERS)
+        # Files not to index in this run although new or changed (the watcher's: still
+        # being written); they are seen again by the next run.
+        self.hold_back = hold_back
         self._model_id = encoder.model_id
 
     # -- worker side --------------------------------------------------------------------
@@ -118,22 +136,21 @@ class Indexer:
         """Runs on a worker thread: read, hash, and decode unless the bytes are known."""
         item = _Prepared(found)
         try:
-            data = found.path.read_bytes()
-        except OSError as exc:
-            item.error = _read_error(exc)
-            return item
-        if not data:
-            item.error = "The file is empty."
-            return item
-        item.content_hash = hashlib.blake2b(data, digest_size=HASH_DIGEST_BYTES).digest()
-        item.reuse_from = reusable.get(item.content_hash)
-        if item.reuse_from is not None:
-            return item
-        try:
-            item.info = read_info(data)
-            item.tensor = self.encoder.preprocessor.load(data)
+            with open_photo(found.path) as fh:
+                item.content_hash = hash_photo(fh, HASH_DIGEST_BYTES)
+                item.reuse_from = reusable.get(item.content_hash)
+                if item.reuse_from is not None:
+                    return item
+                item.info = read_info(fh)
+                fh.seek(0)
+                item.tensor = self.encoder.preprocessor.load(fh)
+        except PhotoReadError as exc:
+            item.error, item.transient = str(exc), exc.transient
         except ImageError as exc:
             item.error = str(exc)
+        except OSError as exc:
+            failure = read_failure(exc)
+            item.error, item.transient = str(failure), failure.transient
         except MemoryError:
             item.error = "The image is too large to decode with the memory available."
         except Exception as exc:
@@ -143,6 +160,38 @@ class Indexer:
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
             item.error = f"The file could not be decoded ({detail})."
         return item
+
+    def _await(
+        self,
+        pool: ReadPool[_Prepared],
+        job: Job[_Prepared],
+        found: FoundFile,
+        cancel: threading.Event,
+    ) -> _Prepared | None:
+        """The job's result, or a failure once it has run too long; None when cancelled."""
+        waiting_since = time.monotonic()
+        while not cancel.is_set():
+            try:
+                return job.future.result(timeout=CANCEL_POLL_S)
+            except FutureTimeout:
+                pass
+            if job.started_at is None and pool.serving == 0:
+                reason = (
+                    "The file was not read: reading other photos stopped answering (a stalled "
+                    "drive or network share?); it is tried again on the next run."
+                )
+            elif time.monotonic() - (job.started_at or waiting_since) > self.read_timeout_s:
+                reason = (
+                    f"Reading the file took longer than {self.read_timeout_s:g} s (a stalled "
+                    "drive or network share?); it is tried again on the next run."
+                )
+            else:
+                continue
+            if not pool.abandon(job):
+                continue  # it finished just now
+            log.warning("gave up reading %s: %s", found.path, reason)
+            return _Prepared(found, error=reason, transient=True)
+        return None
 
     # -- main side ----------------------------------------------------------------------
 
@@ -157,8 +206,12 @@ class Indexer:
 
     def run(self, cancel: threading.Event | None = None) -> Iterator[IndexProgress]:
         cancel = cancel or threading.Event()
+        if self.low_impact:
+            lower_thread_priority()  # before the read threads start: they inherit it
         yield IndexProgress("scanning")
         scan = self.scan(cancel)
+        if self.hold_back is not None:
+            scan.todo = [f for f in scan.todo if not self.hold_back(f)]
         stats = {"indexed": 0, "reused": 0, "failed": 0, "removed": 0}
         total = len(scan.todo)
         reusable = self.catalog.embedded_hashes(self._model_id) if scan.todo else {}
@@ -181,40 +234,53 @@ class Indexer:
         yield progress("indexing", None)
         todo = iter(scan.todo)
         finished = False
-        pending: deque[Future[_Prepared]] = deque()
+        pool: ReadPool[_Prepared] = ReadPool(self.workers, max_abandoned=MAX_ABANDONED_READS)
+        pending: deque[tuple[Job[_Prepared], FoundFile]] = deque()
         batch = _Batch()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="photofind-decode") as pool:
-            try:
-                while True:
-                    while len(pending) < lookahead and (nxt := next(todo, None)) is not None:
-                        pending.append(pool.submit(self._prepare, nxt, reusable))
-                    if not pending:
-                        finished = True
-                        break
-                    if cancel.is_set():
-                        break
-                    item = pending.popleft().result()
-                    (batch.encode if item.tensor is not None else batch.other).append(item)
-                    if len(batch.encode) >= self.batch_size or len(batch.other) >= MAX_PENDING_ROWS:
-                        done += self._commit(batch, scan, stats)
-                        committed, batch = batch, _Batch()
-                        if time.monotonic() - last_save > SAVE_EVERY_S:
-                            self.index.save()
-                            last_save = time.monotonic()
-                        yield progress("indexing", item.found.path, committed)
-            finally:
-                for future in pending:
-                    future.cancel()
-        # What was decoded is committed even when cancelled: the work is already paid for.
-        done += self._commit(batch, scan, stats)
+
+        def prepare_again(found: FoundFile) -> _Prepared | None:
+            job = pool.submit(partial(self._prepare, found, {}))  # no reuse this time
+            return self._await(pool, job, found, cancel)
+
+        try:
+            while True:
+                while len(pending) < lookahead and (nxt := next(todo, None)) is not None:
+                    pending.append((pool.submit(partial(self._prepare, nxt, reusable)), nxt))
+                if not pending:
+                    finished = True
+                    break
+                item = self._await(pool, *pending[0], cancel)
+                if item is None:
+                    break
+                pending.popleft()
+                (batch.encode if item.tensor is not None else batch.other).append(item)
+                if len(batch.encode) >= self.batch_size or len(batch.other) >= MAX_PENDING_ROWS:
+                    done += self._commit(batch, scan, stats, prepare_again)
+                    committed, batch = batch, _Batch()
+                    if time.monotonic() - last_save > SAVE_EVERY_S:
+                        self.index.save()
+                        last_save = time.monotonic()
+                    yield progress("indexing", item.found.path, committed)
+            # What was decoded is committed even when cancelled: the work is paid for.
+            done += self._commit(batch, scan, stats, prepare_again)
+        finally:
+            pool.close()
         # A cancel that arrives after the last file is no cancel: finish the run properly.
         if finished and not scan.cancelled:
             self._sweep(scan, stats)
+            fill_missing_details(self.catalog, cancel)  # rows from catalogs before v3
         self.index.save()
         yield progress("done" if finished and not scan.cancelled else "cancelled", None, batch)
 
-    def _commit(self, batch: _Batch, scan: ScanPlan, stats: dict[str, int]) -> int:
-        """Encode the batch and write it, with the failures and reuses, in one transaction."""
+    def _commit(
+        self,
+        batch: _Batch,
+        scan: ScanPlan,
+        stats: dict[str, int],
+        prepare_again: Callable[[FoundFile], _Prepared | None],
+    ) -> int:
+        """Encode the batch and write it, with the failures and reuses, in one transaction.
+        ``prepare_again`` reads a file anew (None: not now, the run is being cancelled)."""
         if not batch.encode and not batch.other:
             return 0
         vectors = (
@@ -232,7 +298,10 @@ class Indexer:
             for item in batch.other:
                 f = item.found
                 if item.error is not None:
-                    removed_ids.append(self.catalog.record_failed(f.path, f.size, f.mtime_ns, item.error))
+                    kind = TRANSIENT if item.transient else CONTENT
+                    removed_ids.append(
+                        self.catalog.record_failed(f.path, f.size, f.mtime_ns, item.error, kind)
+                    )
                     stats["failed"] += 1
                     continue
                 if not self._source_holds(item):
@@ -256,6 +325,7 @@ class Indexer:
                 photo = IndexedPhoto(
                     f.path, f.size, f.mtime_ns, item.content_hash or b"",
                     info.width if info else 0, info.height if info else 0, taken,
+                    info.camera if info else None, EXIF if info and info.taken_at else FILE,
                 )
                 added_ids.append(self.catalog.record_indexed(photo, self._model_id, vector))
                 added_vectors.append(vector)
@@ -267,9 +337,9 @@ class Indexer:
         if redo:
             again = _Batch()
             for item in redo:
-                fresh = self._prepare(item.found, {})  # no reuse this time
-                (again.encode if fresh.tensor is not None else again.other).append(fresh)
-            self._commit(again, scan, stats)
+                if (fresh := prepare_again(item.found)) is not None:
+                    (again.encode if fresh.tensor is not None else again.other).append(fresh)
+            self._commit(again, scan, stats, prepare_again)
         return len(batch.encode) + len(batch.other)
 
     def _source_holds(self, item: _Prepared) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photofind.core.catalog import FAILED, PhotoRow
+from photofind.core.catalog import FAILED, TRANSIENT, PhotoRow
 from photofind.core.images import IMAGE_EXTENSIONS
 from photofind.core.library_folders import (
     SYSTEM_FOLDERS,
@@ -200,11 +200,15 @@ def plan(
         if (
             row is not None
             and (row.size, row.mtime_ns) == (found.size, found.mtime_ns)
-            and (row.status == FAILED or row.id in embedded_ids)
+            # a transient failure (vanished, permissions, I/O) is tried again unchanged
+            and ((row.status == FAILED and row.failure_kind != TRANSIENT) or row.id in embedded_ids)
         ):
             result.unchanged += 1
             continue
         result.todo.append(found)
+    # Newest first: after a big first import the photos taken lately are the ones looked
+    # for, and they become searchable in minutes rather than at the end of the run.
+    result.todo.sort(key=lambda f: f.mtime_ns, reverse=True)
     result.offline_roots = [r for r in roots if not os.path.isdir(r) or is_empty_folder(r)]
     offline = [os.path.join(os.fsencode(os.path.abspath(r)), b"") for r in result.offline_roots]
     # A folder that could not be listed (permissions, a flaky network share) is kept like

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from photofind.core.images import open_image, to_rgb
+from photofind.core.images import ImageSource, open_image, to_rgb
 
 __all__ = ["INTERPOLATIONS", "RESIZE_MODES", "PreprocessConfig", "Preprocessor"]
 
@@ -206,8 +206,9 @@ class Preprocessor:
             out[c] += self._offset[c]
         return out
 
-    def load(self, source: str | os.PathLike[str] | bytes) -> np.ndarray:
-        """Decode a file (or its bytes) with JPEG draft scaling, then preprocess it.
+    def load(self, source: ImageSource) -> np.ndarray:
+        """Decode a file (its path, its bytes or an open stream) with JPEG draft scaling,
+        then preprocess it.
 
         Raises :class:`~photofind.core.errors.ImageError` for a bad file.
         """
