@@ -9,7 +9,15 @@ the original would have.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 16.0  # a 50k-px panorama fits a laptop screen; 16x shows single pixels
@@ -140,7 +148,7 @@ class PictureCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1.0)
         painter.drawImage(target, self.image, QRectF(self.image.rect()))
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         self._zoom_updated()
         super().resizeEvent(event)
 

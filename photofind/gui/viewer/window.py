@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QMoveEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -228,7 +228,7 @@ class PhotoViewer(QWidget):
             )
         super().changeEvent(event)
 
-    def moveEvent(self, event) -> None:
+    def moveEvent(self, event: QMoveEvent) -> None:
         self.loader.set_box(self._screen_box())
         super().moveEvent(event)
 
