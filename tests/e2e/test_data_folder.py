@@ -213,3 +213,13 @@ def test_a_data_folder_whose_name_is_not_utf8(tmp_path):
     assert status_of(data)["photos"] == 8
     found = photofind("search", "a red circle", "--json", data_dir=data)
     assert found.returncode == 0 and len(json.loads(found.stdout)["results"]) == 8
+
+
+def test_the_command_line_prints_the_hint_after_the_sentence(tmp_path):
+    data = tmp_path / "data"
+    data.write_text("not a folder")
+    line = one_sentence(photofind("status", data_dir=data))
+    assert line == (
+        f"photofind: The data folder {data} is a file, not a folder. Or choose another data "
+        "folder with --data-dir."
+    )

@@ -432,7 +432,8 @@ def import_model(
     if folder.exists():
         raise ModelError(
             f"A model named {name} is already installed; remove it first with "
-            f"'photofind model remove {name}', or choose another name with --name."
+            f"'photofind model remove {name}'.",
+            hint="Or choose another name with --name.",
         )
     files = _bundle_files(source)
     total = sum((source / f).stat().st_size for f in files)

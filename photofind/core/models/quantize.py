@@ -45,7 +45,8 @@ def quantize_visual_int8(fp32_path: Path, int8_path: Path) -> None:
     except ImportError as exc:  # onnxruntime.quantization imports onnx
         raise ModelError(
             "Making an int8 encoder needs the 'onnx' package; install it with "
-            "'pip install onnx' and try again, or install the model without --int8."
+            "'pip install onnx' and try again.",
+            hint="Or install the model without --int8.",
         ) from exc
     previous = logging.root.manager.disable
     logging.disable(logging.WARNING)  # "consider pre-processing": measured, not needed
@@ -64,7 +65,8 @@ def quantize_visual_int8(fp32_path: Path, int8_path: Path) -> None:
         raise ModelError(
             f"The int8 encoder of {fp32_path} could not be made "
             f"({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}); "
-            "install the model without --int8."
+            "the model runs in full precision without it.",
+            hint="Install the model without --int8.",
         ) from exc
     finally:
         logging.disable(previous)
