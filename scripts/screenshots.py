@@ -123,8 +123,11 @@ def main() -> int:
         mime.setUrls([QUrl.fromLocalFile(str(star))])
         window.search_bar.clear()
         window.input.offer_images(mime)
-        wait_for(lambda: query.last is not None
-                 and query.last.request.images == (star,) and not query.busy)
+        wait_for(
+            lambda: (
+                query.last is not None and query.last.request.images == (star,) and not query.busy
+            )
+        )
         settle(window)
         shot("results-image")
 

@@ -91,18 +91,23 @@ def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library
             box.setInformativeText(_advice(exc, model))
             retry_builtin = other_folder = None
             if not isinstance(exc, CatalogError) and model not in BUILTIN_MODELS:
-                retry_builtin = box.addButton(f"Start with the built-in {DEFAULT_MODEL} model",
-                                              QMessageBox.ButtonRole.AcceptRole)
+                retry_builtin = box.addButton(
+                    f"Start with the built-in {DEFAULT_MODEL} model",
+                    QMessageBox.ButtonRole.AcceptRole,
+                )
             if isinstance(exc, CatalogError):
-                other_folder = box.addButton("Choose another data folder…",
-                                             QMessageBox.ButtonRole.AcceptRole)
+                other_folder = box.addButton(
+                    "Choose another data folder…", QMessageBox.ButtonRole.AcceptRole
+                )
             box.addButton(QMessageBox.StandardButton.Close)
             box.exec()
             clicked = box.clickedButton()
             if retry_builtin is not None and clicked is retry_builtin:
                 model = DEFAULT_MODEL
             elif other_folder is not None and clicked is other_folder:
-                folder = QFileDialog.getExistingDirectory(None, "Choose a data folder for photofind")
+                folder = QFileDialog.getExistingDirectory(
+                    None, "Choose a data folder for photofind"
+                )
                 if not folder:
                     return None
                 paths = app_paths(Path(folder))
@@ -112,21 +117,28 @@ def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library
 
 def _advice(exc: PhotofindError, model: str) -> str:
     if isinstance(exc, CatalogError):
-        return ("Your photos are not touched. Choose another data folder now, or start "
-                "photofind with --data-dir DIR.")
-    return ("Your photos and library are not touched. Start with the built-in model to "
-            "keep working, or fix the model folder and start photofind with --model DIR.")
+        return (
+            "Your photos are not touched. Choose another data folder now, or start "
+            "photofind with --data-dir DIR."
+        )
+    return (
+        "Your photos and library are not touched. Start with the built-in model to "
+        "keep working, or fix the model folder and start photofind with --model DIR."
+    )
 
 
-def build_window(library: Library, paths: AppPaths, settings: Settings, provider: str,
-                 **window_options) -> MainWindow:
+def build_window(
+    library: Library, paths: AppPaths, settings: Settings, provider: str, **window_options
+) -> MainWindow:
     """The window over a library session; a model or language switch opens the library again
     with the same data folder and provider. ``window_options`` go to MainWindow."""
     from photofind.gui.library_session import LibrarySession
     from photofind.gui.main_window import MainWindow
 
     session = LibrarySession(
-        library, paths, settings,
+        library,
+        paths,
+        settings,
         open_model=lambda name, language: open_library(paths, name, provider, language),
     )
     return MainWindow(session, **window_options)
@@ -146,8 +158,9 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
         return 1
     library, paths = opened
     hint = f"The report is also in the log file {log_path}." if log_path else ""
-    window = build_window(library, paths, load_settings(paths.settings_path), provider,
-                          log_hint=hint)
+    window = build_window(
+        library, paths, load_settings(paths.settings_path), provider, log_hint=hint
+    )
     # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
     # runs signal handlers only between bytecodes, so a timer lets it in now and then.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())

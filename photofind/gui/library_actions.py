@@ -31,15 +31,17 @@ class LibraryActions(QObject):
         session.failures_ready.connect(self._on_failures)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos",
-                                                  str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Add a folder of photos", str(Path.home())
+        )
         if folder:
             self.session.add_folder(Path(folder))
 
     def remove_folder(self, folder: Path, *, confirm: bool = True) -> None:
         if confirm:
             answer = QMessageBox.question(
-                self.window, "Remove folder",
+                self.window,
+                "Remove folder",
                 f"Remove {folder} from the library?\n\nThe photos stay where they are; "
                 "photofind forgets them and stops showing them.",
             )

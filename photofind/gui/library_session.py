@@ -92,7 +92,11 @@ class LibrarySession(QObject):
     failed = Signal(str)  # the sentence why a folder change or a list could not be made
 
     def __init__(
-        self, library: Library, paths: AppPaths, settings: Settings, open_model: OpenModel,
+        self,
+        library: Library,
+        paths: AppPaths,
+        settings: Settings,
+        open_model: OpenModel,
         parent: QObject | None = None,
     ) -> None:
         """``open_model`` opens the library of ``paths`` with another model or language
@@ -103,11 +107,14 @@ class LibrarySession(QObject):
         self.settings = settings
         self.open_model = open_model
         self.query = QueryController(lambda: self.library.search, self)
-        self.indexing = IndexController(IndexWork(
-            make_indexer=lambda: self.library.indexer(),
-            count=lambda: self.library.counts(),
-            after_run=lambda: self.library.after_index_run(),
-        ), self)
+        self.indexing = IndexController(
+            IndexWork(
+                make_indexer=lambda: self.library.indexer(),
+                count=lambda: self.library.counts(),
+                after_run=lambda: self.library.after_index_run(),
+            ),
+            self,
+        )
         self.indexing.counted.connect(self._on_counted)
         self.indexing.run_ended.connect(self._on_run_ended)
         self.indexing.state_changed.connect(self._on_index_state)
@@ -292,8 +299,9 @@ class LibrarySession(QObject):
         if self._demo is not None:
             return None
         paths, library = self.paths, self.library
-        self._demo = Job(lambda: (create_demo_library(paths, library.catalog), _facts(library)),
-                         self)
+        self._demo = Job(
+            lambda: (create_demo_library(paths, library.catalog), _facts(library)), self
+        )
         self._demo.done.connect(self._on_demo_done)  # a bound method: delivered on the UI thread
         self._demo.start()
         return None
@@ -334,8 +342,9 @@ class LibrarySession(QObject):
         entry = registry.get(registry.default)
         if entry is None:
             return None
-        return states.ModelOffer(entry.name, entry.approx_download_mb,
-                                 is_installed(self.paths, entry.name))
+        return states.ModelOffer(
+            entry.name, entry.approx_download_mb, is_installed(self.paths, entry.name)
+        )
 
     def use_model(self, name: str) -> str | None:
         """Make ``name`` the active model and open the library with it; ``reopened`` follows

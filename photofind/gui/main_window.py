@@ -85,8 +85,9 @@ class MainWindow(QMainWindow):
 
         # services
         self.errors = ErrorPresenter(self, log_hint)
-        self.loader = ThumbnailLoader(ThumbnailCache(self.paths.thumbnails_dir),
-                                      thumbnail_threads, self)
+        self.loader = ThumbnailLoader(
+            ThumbnailCache(self.paths.thumbnails_dir), thumbnail_threads, self
+        )
         self.thumbnails = ThumbnailStore(self.loader, self)
         self._closed = False
         self._results_seq = 0
@@ -97,15 +98,18 @@ class MainWindow(QMainWindow):
         self.search_bar = SearchBar(self)
         self.input = QueryInput(self.search_bar, session.query, self)
         self.fetcher = self.input.fetcher
-        self.results = ResultsPane(self.thumbnails, sort=settings.sort,
-                                   min_score=settings.min_score, zoom=settings.thumbnail_size,
-                                   parent=self)
+        self.results = ResultsPane(
+            self.thumbnails,
+            sort=settings.sort,
+            min_score=settings.min_score,
+            zoom=settings.thumbnail_size,
+            parent=self,
+        )
         self.empty = EmptyState(self)
         self.empty.set_picture(_icon_pixmap(88, self.devicePixelRatioF()))
         self.index_status = IndexStatus(self)
         self.model_status = ModelStatus(self)
-        self.photo_actions = PhotoActions(self.results, self.system, self.input.find_similar,
-                                          self)
+        self.photo_actions = PhotoActions(self.results, self.system, self.input.find_similar, self)
         self._build_layout()
         self._build_menus()
         self.overlay = DropOverlay(self.centralWidget())
@@ -243,8 +247,9 @@ class MainWindow(QMainWindow):
         if self.results.offer_refresh(outcome.hits):
             self._update_page()
         else:
-            self.show_message("New matches were found; press Enter in the search field to "
-                              "show them.")
+            self.show_message(
+                "New matches were found; press Enter in the search field to show them."
+            )
 
     def _on_busy(self, busy: bool) -> None:
         if busy and self.pages.currentWidget() is self.results:
@@ -270,22 +275,29 @@ class MainWindow(QMainWindow):
             if session.making_demo:
                 page = states.making_demo()
         elif query.is_empty:
-            page = states.idle(model_name, photos, indexing, session.has_demo,
-                               session.model_offer())
+            page = states.idle(
+                model_name, photos, indexing, session.has_demo, session.model_offer()
+            )
         elif self.results.has_rows:
             self.pages.setCurrentWidget(self.results)
             return
         elif query.last is None:
             return  # the first results are on their way: keep what is shown
         else:
-            page = states.no_results(query.last.error, self.results.total, self.results.hidden,
-                                     self.results.min_score, photos, indexing)
+            page = states.no_results(
+                query.last.error,
+                self.results.total,
+                self.results.hidden,
+                self.results.min_score,
+                photos,
+                indexing,
+            )
         self.empty.show_state(page.state, page.title, page.body, page.buttons)
         self.pages.setCurrentWidget(self.empty)
 
     @property
     def page_state(self) -> str:
-        """"results" or the empty state's name (tests and screenshots read it)."""
+        """ "results" or the empty state's name (tests and screenshots read it)."""
         return "results" if self.pages.currentWidget() is self.results else self.empty.state
 
     def _on_empty_action(self, key: str) -> None:
@@ -386,19 +398,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, MESSAGE_MS)
 
     def show_about(self) -> None:
-        from importlib import metadata
-
-        try:
-            version = metadata.version("photofind")
-        except metadata.PackageNotFoundError:
-            version = "development"
         library = self.session.library
         QMessageBox.about(
-            self, "About photofind",
-            f"<b>photofind</b> {version}<br>Finds photos in your own library by what they "
-            f"show, on this computer.<br><br>Model: <i>{library.model_name}</i> "
-            f"({library.encoder.provider})<br>Data folder: {self.paths.data_dir}"
-            + (f"<br><br>{text.MODEL_HELP}" if states.is_builtin(library.model_name) else ""),
+            self,
+            "About photofind",
+            text.about(library.model_name, library.encoder.provider, self.paths.data_dir),
         )
 
     # -- drops on the window ----------------------------------------------------------------

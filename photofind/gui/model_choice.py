@@ -25,7 +25,9 @@ class ModelChoice(QObject):
         self.session = session
         self.window = window
         self.dialog: ModelsDialog | None = None
-        session.reopening.connect(lambda name: self.message.emit(f"Opening the library with {name}…"))
+        session.reopening.connect(
+            lambda name: self.message.emit(f"Opening the library with {name}…")
+        )
         session.reopened.connect(self._on_reopened)
         session.searches_switched.connect(self._on_searches_switched)
 
@@ -91,11 +93,11 @@ class ModelChoice(QObject):
             self.message.emit(text.searches_now_use(outcome.model))
         if dialog is not None:
             if outcome.what == "model":
-                note = text.switch_note(outcome.model, library.switching,
-                                        library.search_model_name)
+                note = text.switch_note(outcome.model, library.switching, library.search_model_name)
             else:
                 note = text.language_note(
-                    dialog.language_name(outcome.language) if outcome.language else None)
+                    dialog.language_name(outcome.language) if outcome.language else None
+                )
             dialog.show_note(note)
         self._models_changed()
 

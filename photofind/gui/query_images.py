@@ -74,7 +74,9 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file()
 
 
-def images_from_mime(mime: QMimeData, label: str = "Dropped image") -> tuple[list[QueryImage], list[QUrl]]:
+def images_from_mime(
+    mime: QMimeData, label: str = "Dropped image"
+) -> tuple[list[QueryImage], list[QUrl]]:
     """(images ready to search, web addresses still to download)."""
     local: list[QueryImage] = []
     remote: list[QUrl] = []
@@ -155,8 +157,10 @@ class UrlImageFetcher(QObject):
         reply.deleteLater()
         name = Path(url.path()).name or url.host()
         if reply.error() != QNetworkReply.NetworkError.NoError:
-            self.failed.emit(f"The image at {url.toDisplayString()} could not be downloaded "
-                             f"({reply.errorString()}).")
+            self.failed.emit(
+                f"The image at {url.toDisplayString()} could not be downloaded "
+                f"({reply.errorString()})."
+            )
             return
         data = bytes(reply.readAll().data())
         item = from_bytes(data, name)

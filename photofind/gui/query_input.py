@@ -43,8 +43,8 @@ class QueryInput(QObject):
         images, remote = images_from_mime(mime)
         room = MAX_QUERY_IMAGES - len(self.bar.images())
         if images:
-            self.bar.add_images(images[:max(0, room)])
-        for url in remote[:max(0, room - len(images))]:
+            self.bar.add_images(images[: max(0, room)])
+        for url in remote[: max(0, room - len(images))]:
             self.message.emit(f"Downloading {url.toDisplayString()}…")
             self.fetcher.fetch(url)
         if not images and not remote:

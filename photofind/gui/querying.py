@@ -30,9 +30,7 @@ class QueryController(QObject):
     results = Signal(SearchOutcome)  # of the newest request
     busy_changed = Signal(bool)
 
-    def __init__(
-        self, service: Callable[[], SearchService], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None) -> None:
         """``service`` gives the SearchService to use now (``lambda: library.search``)."""
         super().__init__(parent)
         self._service = service
@@ -110,7 +108,8 @@ class QueryController(QObject):
     def _submit(self, *, quiet: bool = False) -> None:
         if self._thread is not None:
             self._thread.submit(
-                SearchRequest(self._seq, self._text, self._images, self.limit, quiet))
+                SearchRequest(self._seq, self._text, self._images, self.limit, quiet)
+            )
 
     def _on_searched(self, outcome: SearchOutcome) -> None:
         if outcome.seq != self._seq:

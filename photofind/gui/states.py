@@ -28,8 +28,10 @@ class ModelOffer:
     def button(self) -> tuple[str, str]:
         if self.installed:
             return ("use-default", f"Use {self.name}")
-        return ("download-default",
-                f"Download {self.name} ({approx_size(self.approx_download_mb)})…")
+        return (
+            "download-default",
+            f"Download {self.name} ({approx_size(self.approx_download_mb)})…",
+        )
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,17 @@ def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
 
 
 def making_demo() -> Page:
-    return Page("making-demo", MAKING_DEMO,
-                "Drawing 120 photos of coloured shapes. Indexing starts as soon as they are ready.",
-                [])
+    return Page(
+        "making-demo",
+        MAKING_DEMO,
+        "Drawing 120 photos of coloured shapes. Indexing starts as soon as they are ready.",
+        [],
+    )
 
 
-def idle(model_name: str, photos: int, indexing: bool, has_demo: bool,
-         offer: ModelOffer | None = None) -> Page:
+def idle(
+    model_name: str, photos: int, indexing: bool, has_demo: bool, offer: ModelOffer | None = None
+) -> Page:
     """Folders are there; nothing typed or dropped yet."""
     if photos:
         title = f"Search {plural(photos, 'photo', grouped=True)}"
@@ -104,8 +110,10 @@ def idle(model_name: str, photos: int, indexing: bool, has_demo: bool,
     if indexing and photos:
         body += " Photos are still being indexed; searches cover those done so far."
     if not photos and not indexing:
-        body = ("The library folders hold no photos photofind can read. Add another folder "
-                "from the Library menu.")
+        body = (
+            "The library folders hold no photos photofind can read. Add another folder "
+            "from the Library menu."
+        )
     buttons: list[tuple[str, str]] = []
     if is_builtin(model_name):
         body += (
@@ -119,8 +127,9 @@ def idle(model_name: str, photos: int, indexing: bool, has_demo: bool,
     return Page("idle", title, body, buttons)
 
 
-def no_results(error: str | None, total: int, hidden: int, min_score: float,
-               photos: int, indexing: bool) -> Page:
+def no_results(
+    error: str | None, total: int, hidden: int, min_score: float, photos: int, indexing: bool
+) -> Page:
     if error:
         return Page("search-error", "This search could not be run", html.escape(error), [])
     if total and hidden == total:
@@ -135,7 +144,8 @@ def no_results(error: str | None, total: int, hidden: int, min_score: float,
         return Page(
             "nothing-indexed",
             "No photos indexed yet",
-            "Indexing is running; results appear as photos are indexed." if indexing
+            "Indexing is running; results appear as photos are indexed."
+            if indexing
             else "The library has no photos photofind could read.",
             [],
         )

@@ -47,8 +47,10 @@ def _freedesktop_show_items(path: Path) -> bool:
     if not bus.isConnected():
         return False
     manager = QDBusInterface(
-        "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
-        "org.freedesktop.FileManager1", bus,
+        "org.freedesktop.FileManager1",
+        "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1",
+        bus,
     )
     if not manager.isValid():
         return False

@@ -80,8 +80,13 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
         opened.append(library)
         for folder in folders:
             library.catalog.add_folder(folder)
-        window = build_window(library, paths, settings or load_settings(paths.settings_path),
-                              "cpu", system=FakeSystem())
+        window = build_window(
+            library,
+            paths,
+            settings or load_settings(paths.settings_path),
+            "cpu",
+            system=FakeSystem(),
+        )
         qtbot.addWidget(window)
         windows.append(window)
         window.show()
@@ -101,9 +106,11 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
 
 def wait_indexed(qtbot, window: MainWindow, timeout: int = 30_000) -> None:
     qtbot.waitUntil(
-        lambda: window.session.indexing.last is not None
-        and window.session.indexing.last.phase == "done"
-        and not window.session.indexing.running,
+        lambda: (
+            window.session.indexing.last is not None
+            and window.session.indexing.last.phase == "done"
+            and not window.session.indexing.running
+        ),
         timeout=timeout,
     )
 
@@ -120,8 +127,10 @@ def search(qtbot, window: MainWindow, text: str) -> None:
     field.clear()
     qtbot.keyClicks(field, text)
     qtbot.waitUntil(
-        lambda: window.session.query.last is not None
-        and window.session.query.last.request.text == text
-        and not window.session.query.busy,
+        lambda: (
+            window.session.query.last is not None
+            and window.session.query.last.request.text == text
+            and not window.session.query.busy
+        ),
         timeout=10_000,
     )

@@ -28,6 +28,7 @@ def test_error_sink_logs_and_tells_subscribers_about_thread_errors(tmp_path):
     log_path = errorsink.install(tmp_path / "logs")
     unsubscribe = errorsink.subscribe(reports.append)
     try:
+
         def fail():
             raise ValueError("broken in a thread")
 
@@ -92,8 +93,12 @@ def test_desktop_entry_and_icons(tmp_path, qapp):
     assert f"Exec={desktop._quote_exec(sys.executable)} -m photofind gui" in text
     assert "Icon=photofind" in text and "Categories=Graphics;Photography;" in text
     for size in PNG_SIZES:
-        assert (tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photofind.png").is_file()
-    assert (tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "photofind.svg").read_text() == ICON_SVG
+        assert (
+            tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photofind.png"
+        ).is_file()
+    assert (
+        tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "photofind.svg"
+    ).read_text() == ICON_SVG
     assert desktop._quote_exec("/opt/my env/python") == '"/opt/my env/python"'
 
 
@@ -113,7 +118,9 @@ def test_a_broken_model_gives_a_plain_message(tmp_path, qapp, monkeypatch):
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     (tmp_path / "broken-model").mkdir()
     (tmp_path / "broken-model" / "config.json").write_text("{}")
-    result = app.open_or_explain(app_paths(tmp_path / "data"), str(tmp_path / "broken-model"), "cpu")
+    result = app.open_or_explain(
+        app_paths(tmp_path / "data"), str(tmp_path / "broken-model"), "cpu"
+    )
     assert result is None
     message, advice, buttons = shown[0]
     assert "embed_dim" in message and "Traceback" not in message

@@ -29,8 +29,11 @@ def test_first_run_pages_offer_what_can_be_done():
     offer = states.ModelOffer("ViT-B-32__laion2b-s34b-b79k", 600, installed=False)
     page = states.first_run("tiny-shapes", offer)
     assert page.state == "no-model"
-    assert page.buttons == [("download-default", "Download ViT-B-32__laion2b-s34b-b79k (≈600 MB)…"),
-                            ("demo", "Try the demo library"), ("add-folder", "Add folder…")]
+    assert page.buttons == [
+        ("download-default", "Download ViT-B-32__laion2b-s34b-b79k (≈600 MB)…"),
+        ("demo", "Try the demo library"),
+        ("add-folder", "Add folder…"),
+    ]
     assert "No photo model is installed yet" in page.body
     installed = states.first_run("tiny-shapes", states.ModelOffer("big", 1700, installed=True))
     assert installed.buttons[0] == ("use-default", "Use big")
@@ -49,7 +52,10 @@ def test_idle_page_counts_photos_and_says_what_indexing_means():
     empty = states.idle("m", 0, False, True)
     assert empty.title == "No photos found in your folders" and "Add another folder" in empty.body
     demo = states.idle("tiny-shapes", 5, False, has_demo=False)
-    assert ("demo", "Try the demo library") in demo.buttons and 'href="query:a red circle"' in demo.body
+    assert (
+        "demo",
+        "Try the demo library",
+    ) in demo.buttons and 'href="query:a red circle"' in demo.body
     assert states.idle("tiny-shapes", 5, False, has_demo=True).buttons == []
 
 
@@ -70,29 +76,46 @@ def test_no_results_pages():
 # -- describe helpers -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("progress, paused, expected", [
-    (IndexProgress("scanning"), False, "Looking for new photos…"),
-    (IndexProgress("scanning"), True, "Paused before looking for new photos"),
-    (IndexProgress("indexing", 1200, 5000, images_per_s=12.34, eta_s=30), False,
-     "Indexing 1,200 of 5,000 · 12.3 photos/s · less than a minute left"),
-    (IndexProgress("indexing", 10, 99_000, images_per_s=2.0, eta_s=3 * 3600 + 5 * 60), False,
-     "Indexing 10 of 99,000 · 2.0 photos/s · about 3 h 05 min left"),
-    (IndexProgress("indexing", 1200, 5000), False, "Indexing 1,200 of 5,000"),
-    (IndexProgress("indexing", 1200, 5000, images_per_s=9.0, eta_s=400), True,
-     "Indexing paused at 1,200 of 5,000"),
-    (IndexProgress("cancelled"), False, "Indexing stopped; it goes on at the next start"),
-    (IndexProgress("failed"), False, "Indexing stopped by an error (reported)"),
-    (IndexProgress("done"), False, ""),
-])
+@pytest.mark.parametrize(
+    "progress, paused, expected",
+    [
+        (IndexProgress("scanning"), False, "Looking for new photos…"),
+        (IndexProgress("scanning"), True, "Paused before looking for new photos"),
+        (
+            IndexProgress("indexing", 1200, 5000, images_per_s=12.34, eta_s=30),
+            False,
+            "Indexing 1,200 of 5,000 · 12.3 photos/s · less than a minute left",
+        ),
+        (
+            IndexProgress("indexing", 10, 99_000, images_per_s=2.0, eta_s=3 * 3600 + 5 * 60),
+            False,
+            "Indexing 10 of 99,000 · 2.0 photos/s · about 3 h 05 min left",
+        ),
+        (IndexProgress("indexing", 1200, 5000), False, "Indexing 1,200 of 5,000"),
+        (
+            IndexProgress("indexing", 1200, 5000, images_per_s=9.0, eta_s=400),
+            True,
+            "Indexing paused at 1,200 of 5,000",
+        ),
+        (IndexProgress("cancelled"), False, "Indexing stopped; it goes on at the next start"),
+        (IndexProgress("failed"), False, "Indexing stopped by an error (reported)"),
+        (IndexProgress("done"), False, ""),
+    ],
+)
 def test_index_status_describes_each_phase(progress, paused, expected):
     assert index_status.describe(progress, paused) == expected
 
 
 def test_model_status_says_which_model_answers_while_switching():
-    library = SimpleNamespace(encoder=SimpleNamespace(provider="cuda"), model_name="new",
-                              search_model_name="old", switching=True)
+    library = SimpleNamespace(
+        encoder=SimpleNamespace(provider="cuda"),
+        model_name="new",
+        search_model_name="old",
+        switching=True,
+    )
     assert model_status.describe(library, 1234) == (
-        "Searches use old until new has indexed every photo (1,234 to go) · CUDA")
+        "Searches use old until new has indexed every photo (1,234 to go) · CUDA"
+    )
     library.switching = False
     assert model_status.describe(library, 0) == "Model: new · CUDA"
 
@@ -100,9 +123,11 @@ def test_model_status_says_which_model_answers_while_switching():
 def test_install_steps_are_described():
     downloading = InstallProgress("downloading", "m", 3_500_000, 605_000_000, 2_500_000)
     assert describe_install(downloading) == (
-        "Downloading m: 3.5 MB of 605 MB · 2.5 MB/s · about 4 min left")
+        "Downloading m: 3.5 MB of 605 MB · 2.5 MB/s · about 4 min left"
+    )
     assert describe_install(InstallProgress("downloading", "m", 0, 1_700_000_000)) == (
-        "Downloading m: 0.0 MB of 1.7 GB")
+        "Downloading m: 0.0 MB of 1.7 GB"
+    )
     assert describe_install(InstallProgress("connecting", "m")) == "Asking the model server for m…"
     assert describe_install(InstallProgress("cancelled", "m")) == "Stopping…"
     assert describe_install(InstallProgress("installed", "m")) == ""
@@ -118,11 +143,13 @@ def test_switch_and_language_notes(monkeypatch):
     monkeypatch.delenv(MODEL_ENV, raising=False)
     assert text.switch_note("new", False, "new") == "new is now in use."
     assert text.switch_note("new", True, "old") == (
-        "new is now in use. It indexes every photo again; searches use old until it is done.")
+        "new is now in use. It indexes every photo again; searches use old until it is done."
+    )
     monkeypatch.setenv(MODEL_ENV, "other")
     assert text.switch_note("new", False, "new").endswith(
         f"{MODEL_ENV}=other is set and comes first the next time photofind starts; unset it "
-        "to keep new.")
+        "to keep new."
+    )
     monkeypatch.setenv(MODEL_ENV, "new")  # the same model: nothing to warn about
     assert text.switch_note("new", False, "new") == "new is now in use."
     assert text.language_note("German") == "Queries are now read as German."
@@ -135,8 +162,12 @@ def test_switch_and_language_notes(monkeypatch):
 def _mime(*, urls=(), text_=None) -> QMimeData:
     mime = QMimeData()
     if urls:
-        mime.setUrls([QUrl(u) if "://" in u or u.startswith("data:") else QUrl.fromLocalFile(u)
-                      for u in urls])
+        mime.setUrls(
+            [
+                QUrl(u) if "://" in u or u.startswith("data:") else QUrl.fromLocalFile(u)
+                for u in urls
+            ]
+        )
     if text_ is not None:
         mime.setText(text_)
     return mime
@@ -150,8 +181,10 @@ def test_local_images_are_taken_before_web_addresses(qapp, shape_library_48, tmp
     assert mime_has_images(mime)
     images, remote = images_from_mime(mime)
     assert [i.source for i in images] == [photo] and images[0].label == photo.name
-    assert not images[0].preview.isNull() and max(images[0].preview.width(),
-                                                  images[0].preview.height()) <= 64
+    assert (
+        not images[0].preview.isNull()
+        and max(images[0].preview.width(), images[0].preview.height()) <= 64
+    )
     assert remote == []  # a local file wins: nothing is downloaded
 
     images, remote = images_from_mime(_mime(urls=["https://example.com/cat.jpg"]))
@@ -182,8 +215,10 @@ def test_data_urls_and_addresses_given_as_text(qapp, shape_library_48):
 
 
 def _hits(n: int, start: int = 0) -> list[SearchHit]:
-    return [SearchHit(i, Path(f"/p/{i}.jpg"), 1 - i / 100, float(i), 4, 3)
-            for i in range(start, start + n)]
+    return [
+        SearchHit(i, Path(f"/p/{i}.jpg"), 1 - i / 100, float(i), 4, 3)
+        for i in range(start, start + n)
+    ]
 
 
 def test_rows_stay_when_hits_only_add_to_the_end(qapp):

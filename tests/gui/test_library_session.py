@@ -34,8 +34,9 @@ def _held_open(monkeypatch, session):
     return opening, release, opened
 
 
-def test_a_model_switch_opens_off_the_ui_thread(qtbot, make_window, library_photos, make_library,
-                                                monkeypatch):
+def test_a_model_switch_opens_off_the_ui_thread(
+    qtbot, make_window, library_photos, make_library, monkeypatch
+):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     session = window.session
@@ -51,7 +52,10 @@ def test_a_model_switch_opens_off_the_ui_thread(qtbot, make_window, library_phot
 
     # the window keeps working meanwhile, answered by the old library
     search(qtbot, window, "a red circle")
-    assert window.results.model.rowCount() == 48 and "red-circle" in window.results.model.hit(0).path.name
+    assert (
+        window.results.model.rowCount() == 48
+        and "red-circle" in window.results.model.hit(0).path.name
+    )
 
     # a folder added meanwhile is added to the new library, once it is open
     extra = make_library(6, name="more")[0].path.parent
@@ -73,8 +77,9 @@ def test_a_model_switch_opens_off_the_ui_thread(qtbot, make_window, library_phot
     assert session.counts.photos == 54 and session.counts.pending == 0
 
 
-def test_quitting_while_a_library_opens_closes_the_new_one(qtbot, make_window, library_photos,
-                                                           monkeypatch):
+def test_quitting_while_a_library_opens_closes_the_new_one(
+    qtbot, make_window, library_photos, monkeypatch
+):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     session = window.session

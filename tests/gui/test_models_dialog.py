@@ -39,8 +39,9 @@ def install_copy(window, name: str) -> Path:
 
 def table(dialog) -> dict[str, dict[str, str]]:
     """{model name: {column: text}} as the dialog shows it."""
-    columns = [dialog.table.horizontalHeaderItem(c).text()
-               for c in range(dialog.table.columnCount())]
+    columns = [
+        dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())
+    ]
     return {
         dialog.table.item(r, 0).data(Qt.ItemDataRole.UserRole): {
             column: dialog.table.item(r, c).text() for c, column in enumerate(columns)
@@ -56,7 +57,11 @@ def click(qtbot, button) -> None:
 
 def leftovers(window) -> list[str]:
     models = window.paths.models_dir
-    return sorted(p.name for p in models.iterdir() if p.name.startswith(".")) if models.exists() else []
+    return (
+        sorted(p.name for p in models.iterdir() if p.name.startswith("."))
+        if models.exists()
+        else []
+    )
 
 
 def test_the_list_shows_the_registry_with_sizes_and_the_model_in_use(qtbot, make_window):
@@ -100,8 +105,7 @@ def test_the_list_shows_the_registry_with_sizes_and_the_model_in_use(qtbot, make
     assert dialog.message.text().startswith("Removed shapes-copy: 2.9 MB freed")
 
 
-def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_window,
-                                                                library_photos):
+def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_window, library_photos):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
@@ -127,12 +131,17 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     assert "searches use tiny-shapes until it is done" in dialog.message.text()
     # searches still work, answered by the previous model
     search(qtbot, window, "a blue star")
-    assert window.results.model.rowCount() == 48 and "blue-star" in window.results.model.hit(0).path.name
+    assert (
+        window.results.model.rowCount() == 48
+        and "blue-star" in window.results.model.hit(0).path.name
+    )
 
     window.set_paused(False)
     wait_indexed(qtbot, window)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Searches now use shapes-copy.",
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage() == "Searches now use shapes-copy.",
+        timeout=10_000,
+    )
     assert not library.switching and library.search_model_name == "shapes-copy"
     assert window.model_status.text() == "Model: shapes-copy · CPU"
     assert table(dialog)["tiny-shapes"]["State"] == "Built in"
@@ -149,8 +158,9 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     assert "green-square" in window.results.model.hit(0).path.name
 
 
-def test_use_that_cannot_open_keeps_the_previous_model(qtbot, make_window, library_photos,
-                                                       monkeypatch):
+def test_use_that_cannot_open_keeps_the_previous_model(
+    qtbot, make_window, library_photos, monkeypatch
+):
     window = make_window([library_photos])
     install_copy(window, "shapes-copy")
     dialog = window.show_models()
@@ -172,8 +182,7 @@ def test_use_that_cannot_open_keeps_the_previous_model(qtbot, make_window, libra
     assert window.results.model.rowCount() == 48
 
 
-def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot, make_window,
-                                                                           hub):
+def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot, make_window, hub):
     hub.bytes_per_s = 4_000_000  # tiny-shapes is 2.9 MB: long enough to see progress
     window = make_window()
     assert window.page_state == "no-model"
@@ -196,7 +205,9 @@ def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot
     assert installed.args == [DEFAULT.name]
     assert not dialog.progress_row.isVisible()
     assert table(dialog)[DEFAULT.name]["State"] == "Installed"
-    assert dialog.message.text() == f"Installed {DEFAULT.name} (2.9 MB). Click Use to search with it."
+    assert (
+        dialog.message.text() == f"Installed {DEFAULT.name} (2.9 MB). Click Use to search with it."
+    )
     assert dialog.use_button.isEnabled()
     assert window.session.library.model_name == "tiny-shapes"  # installing never switches
     buttons = window.empty.buttons  # the offer is now to use it
@@ -221,8 +232,9 @@ def test_cancel_leaves_nothing_installed(qtbot, make_window, hub):
     assert dialog.install_button.isEnabled()
 
 
-def test_a_refused_connection_is_one_sentence_and_the_model_stays(qtbot, make_window, hub,
-                                                                   monkeypatch):
+def test_a_refused_connection_is_one_sentence_and_the_model_stays(
+    qtbot, make_window, hub, monkeypatch
+):
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
     window = make_window()
     dialog = window.show_models(prepare_install=DEFAULT.name)
@@ -237,8 +249,9 @@ def test_a_refused_connection_is_one_sentence_and_the_model_stays(qtbot, make_wi
     assert table(dialog)[DEFAULT.name]["State"] == "Not installed"
 
 
-def test_query_language_is_remembered_and_reopens_the_library_with_it(qtbot, make_window,
-                                                                       library_photos):
+def test_query_language_is_remembered_and_reopens_the_library_with_it(
+    qtbot, make_window, library_photos
+):
     window = make_window([library_photos])
     assert window.session.library.encoder.language is None  # Automatic
     dialog = window.show_models()

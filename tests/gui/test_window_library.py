@@ -34,8 +34,10 @@ def test_pause_search_while_indexing_quit_and_resume(qtbot, make_window, library
     window.session.indexing.start()
     window.session.query.start()
     _pause_after_first_batch(window)
-    qtbot.waitUntil(lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
+        timeout=20_000,
+    )
     qtbot.wait(300)
     done = window.session.library.counts().photos
     assert 0 < done < 48
@@ -89,8 +91,11 @@ def test_first_run_offers_demo_with_the_builtin_model(qtbot, make_window, monkey
     assert window.page_state == "no-model"
     assert list(window.empty.buttons) == ["download-default", "demo", "add-folder"]
     assert "Library ▸ Models…" in window.empty.body.text()
-    monkeypatch.setattr(library_session, "create_demo_library",
-                        functools.partial(demo.create_demo_library, count=24))
+    monkeypatch.setattr(
+        library_session,
+        "create_demo_library",
+        functools.partial(demo.create_demo_library, count=24),
+    )
     qtbot.mouseClick(window.empty.buttons["demo"], Qt.MouseButton.LeftButton)
     assert window.page_state == "making-demo"
     wait_indexed(qtbot, window)
@@ -152,15 +157,18 @@ def test_window_geometry_and_view_settings_are_remembered(qtbot, make_window, tm
     assert again.results.delegate.size == 224
 
 
-def test_a_query_typed_early_gets_new_matches_while_indexing(qtbot, make_window, library_photos,
-                                                            monkeypatch):
+def test_a_query_typed_early_gets_new_matches_while_indexing(
+    qtbot, make_window, library_photos, monkeypatch
+):
     monkeypatch.setattr(library_session, "REFRESH_EVERY_MS", 50)
     window = make_window([library_photos], start=False)
     window.session.indexing.start()
     window.session.query.start()
     _pause_after_first_batch(window)  # and after every batch once resumed
-    qtbot.waitUntil(lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.session.indexing.last is not None and window.session.indexing.last.done > 0,
+        timeout=20_000,
+    )
     search(qtbot, window, "a red circle")
     first = window.results.model.rowCount()
     assert 0 < first < 48
@@ -172,13 +180,17 @@ def test_a_query_typed_early_gets_new_matches_while_indexing(qtbot, make_window,
     window.session.indexing._thread.resume()  # one more batch, then paused again: still running
     qtbot.waitUntil(lambda: window.results.model.rowCount() > first, timeout=20_000)
     assert window.session.indexing.running
-    assert window.session.query.last.request.quiet and window.session.query.last.request.text == "a red circle"
+    assert (
+        window.session.query.last.request.quiet
+        and window.session.query.last.request.text == "a red circle"
+    )
     assert window.search_bar.text() == "a red circle"
     assert window.focusWidget() is focused  # never steals focus
 
 
-def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(qtbot, make_window,
-                                                                      library_photos):
+def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(
+    qtbot, make_window, library_photos
+):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
@@ -208,6 +220,11 @@ def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(qtbot, make
     # a refresh asked for while the user's own search is on its way does nothing
     window.session.query.set_query("a blue star", (), immediate=False)
     assert not window.session.query.refresh()
-    qtbot.waitUntil(lambda: window.session.query.last.request.text == "a blue star"
-                    and not window.session.query.busy, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.session.query.last.request.text == "a blue star"
+            and not window.session.query.busy
+        ),
+        timeout=10_000,
+    )
     assert not window.session.query.last.request.quiet

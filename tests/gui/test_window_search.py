@@ -54,7 +54,9 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
     assert window.system.copied == [[first.path]]
     actions["Find similar"].trigger()
     assert [c.image.source for c in window.search_bar.chips()] == [first.path]
-    qtbot.waitUntil(lambda: window.session.query.last.request.images == (first.path,), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.session.query.last.request.images == (first.path,), timeout=10_000
+    )
     assert window.results.model.hit(0).path == first.path  # a photo is most like itself
 
     # results drag out as file URLs
@@ -70,15 +72,24 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
 
 def _drop(widget, mime: QMimeData) -> None:
     pos = QPointF(widget.rect().center())
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier)
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     try:  # Qt 6.12 takes a QPointF (and deprecates QPoint); earlier versions a QPoint
         enter = QDragEnterEvent(pos, *args)
     except TypeError:
         enter = QDragEnterEvent(pos.toPoint(), *args)
     QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, drop)
 
 
@@ -91,7 +102,10 @@ def test_dropped_image_searches_and_shows_chip(qtbot, make_window, library_photo
     _drop(window, mime)
     chips = window.search_bar.chips()
     assert len(chips) == 1 and chips[0].image.source == photo
-    qtbot.waitUntil(lambda: window.session.query.last is not None and not window.session.query.busy, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.session.query.last is not None and not window.session.query.busy,
+        timeout=10_000,
+    )
     assert window.session.query.last.request.images == (photo,)
     assert window.results.model.hit(0).path == photo
     assert "red-star" in window.results.model.hit(1).path.name
@@ -110,9 +124,14 @@ def test_dropped_image_searches_and_shows_chip(qtbot, make_window, library_photo
     _drop(window.search_bar.field, mime)
     chips = window.search_bar.chips()
     assert len(chips) == 1 and isinstance(chips[0].image.source, bytes)
-    qtbot.waitUntil(lambda: isinstance(window.session.query.last.request.images[0:1] and
-                                       window.session.query.last.request.images[0], bytes),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: isinstance(
+            window.session.query.last.request.images[0:1]
+            and window.session.query.last.request.images[0],
+            bytes,
+        ),
+        timeout=10_000,
+    )
     assert "red-star" in window.results.model.hit(0).path.name
 
 
@@ -158,8 +177,9 @@ def test_stale_results_never_replace_newer_ones(qtbot, make_window):
     assert shown == ["fast"]
 
 
-def test_first_page_then_rest_zoom_threshold_and_sort(qtbot, make_window, library_photos,
-                                                      monkeypatch):
+def test_first_page_then_rest_zoom_threshold_and_sort(
+    qtbot, make_window, library_photos, monkeypatch
+):
     monkeypatch.setattr(search_worker, "FIRST_PAGE", 8)
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
@@ -214,8 +234,7 @@ def test_web_image_url_is_downloaded_into_a_chip(qtbot, make_window, library_pho
     import functools
     import http.server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(library_photos))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(library_photos))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     serving = threading.Thread(target=server.serve_forever, daemon=True)

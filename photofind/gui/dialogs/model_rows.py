@@ -128,22 +128,28 @@ class Row:
         if s.recommended_multilingual:
             parts.append("<b>Recommended for searching in other languages.</b>")
         if s.builtin:
-            parts.append("Built into photofind. It only knows pictures of coloured shapes, "
-                         "enough to try photofind on the demo library.")
+            parts.append(
+                "Built into photofind. It only knows pictures of coloured shapes, "
+                "enough to try photofind on the demo library."
+            )
         elif entry is None and s.installed:
             parts.append("Imported from a model folder.")
         if entry is not None:
             if entry.note:
                 parts.append(html.escape(entry.note))
             facts = [f"Repository: {html.escape(entry.repo)}"]
-            facts.append(f"Licence: {html.escape(entry.license)}" if entry.license
-                         else "Licence: see the model's page")
+            facts.append(
+                f"Licence: {html.escape(entry.license)}"
+                if entry.license
+                else "Licence: see the model's page"
+            )
             if not s.installed:
                 facts.append(f"download {humanize.approx_size(entry.approx_download_mb)}")
             parts.append(" · ".join(facts) + ".")
         if self.answering:
-            parts.append(f"It answers searches until {html.escape(in_use)} has indexed "
-                         "every photo.")
+            parts.append(
+                f"It answers searches until {html.escape(in_use)} has indexed every photo."
+            )
         if s.problem:
             parts.append(f"<b>{html.escape(s.problem)}</b>")
         return " ".join(parts)

@@ -83,7 +83,9 @@ class ModelsDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(
             "The model is what recognises what your photos show. A model is downloaded only "
-            "when you click Install; your photos never leave this computer.", self)
+            "when you click Install; your photos never leave this computer.",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
@@ -92,7 +94,8 @@ class ModelsDialog(QDialog):
         self.table.setStyleSheet(TABLE_STYLE_SHEET)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.horizontalHeaderItem(1).setToolTip(
-            "On disk for installed models; an estimate of the download for the others")
+            "On disk for installed models; an estimate of the download for the others"
+        )
         self.table.horizontalHeaderItem(3).setToolTip("Numbers stored per photo")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -124,7 +127,8 @@ class ModelsDialog(QDialog):
         self.int8 = QCheckBox(INT8_LABEL, self)
         self.int8.setToolTip(
             "Also make an 8-bit copy of the image encoder and use it when it agrees with the "
-            "original; indexing on a CPU is faster. Searching quality stays about the same.")
+            "original; indexing on a CPU is faster. Searching quality stays about the same."
+        )
         actions.addWidget(self.int8)
         actions.addStretch(1)
         self.install_button = QPushButton("Install", self)
@@ -175,7 +179,8 @@ class ModelsDialog(QDialog):
         label.setToolTip(LANGUAGE_TIP)
         label.setBuddy(self.language)
         self.language.activated.connect(  # the user's choice only, never set_language's
-            lambda index: self.language_chosen.emit(self.language.itemData(index)))
+            lambda index: self.language_chosen.emit(self.language.itemData(index))
+        )
         language_row.addWidget(label)
         language_row.addWidget(self.language)
         language_row.addStretch(1)
@@ -219,8 +224,10 @@ class ModelsDialog(QDialog):
             statuses = []
         self.rows = [self._row(s) for s in statuses]
         self.source.setText(
-            f"Recall: {self.registry.recall_source}" if self.registry and
-            self.registry.recall_source else "")
+            f"Recall: {self.registry.recall_source}"
+            if self.registry and self.registry.recall_source
+            else ""
+        )
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             for c, text in enumerate(row.cells()):
@@ -245,8 +252,11 @@ class ModelsDialog(QDialog):
                 dim = load_installed(self.paths, status.name).embed_dim
             except PhotofindError:
                 dim = None
-        answering = bool(self.answering) and self.answering != self.in_use and (
-            status.name == self.answering)
+        answering = (
+            bool(self.answering)
+            and self.answering != self.in_use
+            and (status.name == self.answering)
+        )
         return Row(status, dim, status.name == self.in_use, answering)
 
     def row(self, name: str) -> Row | None:
@@ -284,8 +294,12 @@ class ModelsDialog(QDialog):
         self.install_button.setEnabled(can_install)
         self.int8.setEnabled(can_install)
         self.use_button.setEnabled(
-            row is not None and row.usable and not row.in_use and self.remove_job is None
-            and not (self.install_thread is not None and self.install_thread.name == row.name))
+            row is not None
+            and row.usable
+            and not row.in_use
+            and self.remove_job is None
+            and not (self.install_thread is not None and self.install_thread.name == row.name)
+        )
         self.remove_button.setEnabled(row is not None and row.removable and not busy)
         self.details.setText(row.details(self.in_use) if row is not None else "")
 
@@ -376,8 +390,10 @@ class ModelsDialog(QDialog):
             self.select(outcome.name)
             note = f"Installed {outcome.name} ({size_text(result.size_bytes)})."
             if result.int8 is not None and not result.int8.kept:
-                note += (" Its int8 image encoder disagreed with the original, so it runs in "
-                         "full precision.")
+                note += (
+                    " Its int8 image encoder disagreed with the original, so it runs in "
+                    "full precision."
+                )
             elif result.int8_active:
                 note += " Its image encoder runs in int8."
             if outcome.name != self.in_use:
@@ -394,7 +410,8 @@ class ModelsDialog(QDialog):
         name = row.name
         if confirm:
             answer = QMessageBox.question(
-                self, "Remove model",
+                self,
+                "Remove model",
                 f"Remove {name}?\n\nIts files and the photo vectors it made are deleted; "
                 "installing it again means downloading it and indexing every photo again.",
             )

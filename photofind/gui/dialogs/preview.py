@@ -59,8 +59,13 @@ class PreviewDialog(QDialog):
         form = QFormLayout(details)
         form.setContentsMargins(4, 4, 4, 4)
         self.fields = {}
-        for key, label in (("name", "File"), ("folder", "Folder"), ("taken", "Taken"),
-                           ("size", "Size"), ("score", "Score")):
+        for key, label in (
+            ("name", "File"),
+            ("folder", "Folder"),
+            ("taken", "Taken"),
+            ("size", "Size"),
+            ("score", "Score"),
+        ):
             value = QLabel(details)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label + ":", value)

@@ -18,8 +18,13 @@ from photofind.gui.system import SystemActions
 class PhotoActions(QObject):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, results: ResultsPane, system: SystemActions,
-                 find_similar: Callable[[list[SearchHit]], None], window: QWidget) -> None:
+    def __init__(
+        self,
+        results: ResultsPane,
+        system: SystemActions,
+        find_similar: Callable[[list[SearchHit]], None],
+        window: QWidget,
+    ) -> None:
         super().__init__(window)
         self.results = results
         self.system = system
@@ -46,8 +51,10 @@ class PhotoActions(QObject):
         first = hits[0]
         menu.addAction("Open", lambda: [self.open_photo(h) for h in hits])
         menu.addAction("Show in folder", lambda: self.system.show_in_folder(first.path))
-        menu.addAction("Copy path" if len(hits) == 1 else f"Copy {len(hits)} paths",
-                       lambda: self.system.copy_paths([h.path for h in hits]))
+        menu.addAction(
+            "Copy path" if len(hits) == 1 else f"Copy {len(hits)} paths",
+            lambda: self.system.copy_paths([h.path for h in hits]),
+        )
         menu.addSeparator()
         menu.addAction("Find similar", lambda: self.find_similar(hits))
         menu.addAction("Preview", lambda: self.show_preview(first))

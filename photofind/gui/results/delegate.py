@@ -78,8 +78,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setBrush(colour)
             painter.drawRoundedRect(QRectF(cell.adjusted(1, 1, -1, -1)), RADIUS + 2, RADIUS + 2)
 
-        box = QRect(cell.center().x() - self.size // 2, cell.center().y() - self.size // 2,
-                    self.size, self.size)
+        box = QRect(
+            cell.center().x() - self.size // 2,
+            cell.center().y() - self.size // 2,
+            self.size,
+            self.size,
+        )
         picture = self.store.pixmap(hit.path, round(self.size * self.device_ratio))
         if isinstance(picture, QPixmap) and not picture.isNull():
             target = fitted(picture.width(), picture.height(), box)
@@ -94,8 +98,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(QRectF(target), RADIUS, RADIUS)
             if isinstance(picture, Broken):
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(target, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                                 "Cannot show\nthis photo")
+                painter.drawText(
+                    target,
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    "Cannot show\nthis photo",
+                )
         self._paint_badge(painter, target, hit.score)
         if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
             pen = palette.color(QPalette.ColorRole.Highlight)
@@ -119,8 +126,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         clip = QPainterPath()
-        clip.addRoundedRect(QRectF(0, 0, pixels.width(), pixels.height()),
-                            RADIUS * ratio, RADIUS * ratio)
+        clip.addRoundedRect(
+            QRectF(0, 0, pixels.width(), pixels.height()), RADIUS * ratio, RADIUS * ratio
+        )
         painter.setClipPath(clip)
         painter.drawPixmap(QRect(0, 0, pixels.width(), pixels.height()), picture)
         painter.end()

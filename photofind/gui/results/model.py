@@ -78,7 +78,9 @@ class ResultsModel(QAbstractListModel):
             self.summary_changed.emit()
             return
         if old and self.keeps_rows(hits):
-            tail = [h for h in hits[len(old):] if self._min_score <= 0 or h.score >= self._min_score]
+            tail = [
+                h for h in hits[len(old) :] if self._min_score <= 0 or h.score >= self._min_score
+            ]
             self._all = hits
             if tail:
                 start = len(self._shown)

@@ -34,8 +34,15 @@ class ResultsPane(QWidget):
     zoom_changed = Signal(int)
     summary_changed = Signal()  # the counts shown or hidden changed
 
-    def __init__(self, thumbnails: ThumbnailStore, *, sort: str, min_score: float, zoom: int,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        thumbnails: ThumbnailStore,
+        *,
+        sort: str,
+        min_score: float,
+        zoom: int,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.toolbar = ResultsToolbar(self)
@@ -75,8 +82,11 @@ class ResultsPane(QWidget):
     def offer_refresh(self, hits: list[SearchHit]) -> bool:
         """Show a quiet refresh's ``hits`` if that disturbs no one; False when they wait."""
         view = self.view
-        in_use = (view.verticalScrollBar().value() > 0 or view.underMouse()
-                  or view.selectionModel().hasSelection())
+        in_use = (
+            view.verticalScrollBar().value() > 0
+            or view.underMouse()
+            or view.selectionModel().hasSelection()
+        )
         if self.model.keeps_rows(hits) or not in_use:
             self.model.set_hits(hits)
             return True

@@ -11,8 +11,10 @@ from photofind.core.library import Library
 def describe(library: Library, pending: int) -> str:
     provider = library.encoder.provider.upper()  # CPU or CUDA
     if library.switching:
-        return (f"Searches use {library.search_model_name} until {library.model_name} has "
-                f"indexed every photo ({pending:,} to go) · {provider}")
+        return (
+            f"Searches use {library.search_model_name} until {library.model_name} has "
+            f"indexed every photo ({pending:,} to go) · {provider}"
+        )
     return f"Model: {library.model_name} · {provider}"
 
 

@@ -43,9 +43,11 @@ class ImageChip(QFrame):
         if not image.preview.isNull():
             pix = QPixmap.fromImage(image.preview)
             ratio = self.devicePixelRatioF()
-            pix = pix.scaled(QSize(CHIP_PICTURE, CHIP_PICTURE) * ratio,
-                             Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                             Qt.TransformationMode.SmoothTransformation)
+            pix = pix.scaled(
+                QSize(CHIP_PICTURE, CHIP_PICTURE) * ratio,
+                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             pix.setDevicePixelRatio(ratio)
             picture.setPixmap(pix)
         picture.setScaledContents(False)
@@ -187,7 +189,8 @@ class SearchBar(QFrame):
 
     def chips(self) -> list[ImageChip]:
         return [
-            w for i in range(self._chips.count())
+            w
+            for i in range(self._chips.count())
             if isinstance(w := self._chips.itemAt(i).widget(), ImageChip)
         ]
 

@@ -67,12 +67,14 @@ class InstallThread(QThread):
             return
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.ended.emit(InstallOutcome(self.name, None,
-                                           f"{self.name} could not be installed: {reason}."))
+            self.ended.emit(
+                InstallOutcome(self.name, None, f"{self.name} could not be installed: {reason}.")
+            )
             return
         except Exception as exc:
             errorsink.report(exc, thread_name=self.objectName())
-            self.ended.emit(InstallOutcome(self.name, None,
-                                           "The install failed; the error was reported."))
+            self.ended.emit(
+                InstallOutcome(self.name, None, "The install failed; the error was reported.")
+            )
             return
         self.ended.emit(InstallOutcome(self.name, last))

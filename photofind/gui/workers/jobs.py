@@ -29,7 +29,9 @@ class Job(QObject):
     done = Signal(JobOutcome)
 
     def __init__(
-        self, fn: Callable[[], object], parent: QObject | None = None,
+        self,
+        fn: Callable[[], object],
+        parent: QObject | None = None,
         pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)

@@ -62,9 +62,7 @@ class SearchThread(QThread):
 
     searched = Signal(SearchOutcome)
 
-    def __init__(
-        self, service: Callable[[], SearchService], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("photofind-search")
         self._service = service
@@ -116,10 +114,12 @@ class SearchThread(QThread):
         service = self._service()
         size = len(service.index)  # the window re-runs the query once the index has grown
 
-        def outcome(hits: list[SearchHit], error: str | None = None, *,
-                    complete: bool = True) -> SearchOutcome:
-            return SearchOutcome(request, hits, time.perf_counter() - started, error,
-                                 complete, size)
+        def outcome(
+            hits: list[SearchHit], error: str | None = None, *, complete: bool = True
+        ) -> SearchOutcome:
+            return SearchOutcome(
+                request, hits, time.perf_counter() - started, error, complete, size
+            )
 
         try:
             query = service.query_vector(request.text, request.images)
