@@ -221,7 +221,7 @@ class Indexer:
         done = 0
 
         def progress(
-            phase: str, current: Path | None, committed: _Batch | None = None
+            phase: IndexPhase, current: Path | None, committed: _Batch | None = None
         ) -> IndexProgress:
             elapsed = time.monotonic() - started
             rate = done / elapsed if elapsed > 0 and done else 0.0
@@ -284,7 +284,9 @@ class Indexer:
         if not batch.encode and not batch.other:
             return 0
         vectors = (
-            self.encoder.encode_image_batch(np.stack([i.tensor for i in batch.encode]))
+            self.encoder.encode_image_batch(
+                np.stack([i.tensor for i in batch.encode if i.tensor is not None])
+            )
             if batch.encode
             else None
         )
@@ -293,6 +295,8 @@ class Indexer:
         removed_ids: list[int] = []
         redo: list[_Prepared] = []
         with self.catalog.transaction():
+            matched = {i.reuse_from for i in batch.other if i.reuse_from is not None}
+            sources = self.catalog.photos(matched) if matched else {}
             # Reuses before encodings: a source re-encoded in this very batch must still
             # hold the vector of the bytes that were matched to it.
             for item in batch.other:
@@ -304,13 +308,13 @@ class Indexer:
                     )
                     stats["failed"] += 1
                     continue
-                if not self._source_holds(item):
+                if not self._source_holds(item, sources, (removed_ids, added_ids)):
                     # The photo these bytes were matched to has other bytes by now (the
                     # original edited after it was duplicated, two names swapped): its
                     # vector does not fit them, so this file is decoded and encoded after all.
                     redo.append(item)
                     continue
-                new_id = self._reuse(item, scan, removed_ids)
+                new_id = self._reuse(item, scan, removed_ids, sources)
                 if new_id is not None:
                     added_ids.append(new_id)
                 stats["reused"] += 1
@@ -342,19 +346,36 @@ class Indexer:
             self._commit(again, scan, stats, prepare_again)
         return len(batch.encode) + len(batch.other)
 
-    def _source_holds(self, item: _Prepared) -> bool:
+    @staticmethod
+    def _source_holds(
+        item: _Prepared, sources: dict[int, PhotoRow], written: tuple[list[int], ...]
+    ) -> bool:
         """Whether the photo ``item`` was matched to still has the bytes it was matched by
-        (and so their embedding: rows that lose their embedding lose their hash too)."""
-        source = self.catalog.photos([item.reuse_from]).get(item.reuse_from)
-        return source is not None and source.content_hash == item.content_hash
+        (and so their embedding: rows that lose their embedding lose their hash too).
 
-    def _reuse(self, item: _Prepared, scan: ScanPlan, removed_ids: list[int]) -> int | None:
+        ``sources`` were read when the batch's transaction began; since then only this
+        batch has written, and ``written`` holds the ids of the rows it failed, displaced
+        or overwrote with a copy (a copy onto a path that had a row of its own)."""
+        source = sources.get(item.reuse_from) if item.reuse_from is not None else None
+        if source is None or any(source.id in ids for ids in written):
+            return False
+        return source.content_hash == item.content_hash
+
+    def _reuse(
+        self,
+        item: _Prepared,
+        scan: ScanPlan,
+        removed_ids: list[int],
+        sources: dict[int, PhotoRow],
+    ) -> int | None:
         """Known bytes at a new path: move the row if its old file is gone (rename) or is
         this very path (touched); else copy it (a duplicate). Returns an id to (re)add."""
         f, source = item.found, item.reuse_from
         assert source is not None
         moved = scan.take_moved(source)
-        source_row = moved or self.catalog.photos([source]).get(source)
+        # A row moved earlier in this batch has a newer path than ``sources`` says, but
+        # only a vanished row moves, and no file of the scan is at a vanished path.
+        source_row = moved or sources.get(source)
         if source_row is not None and (moved is not None or source_row.path == f.path):
             displaced = self.catalog.move(source, f.path, f.size, f.mtime_ns)
             if displaced is not None:

@@ -172,6 +172,28 @@ def test_moved_photo_keeps_its_id_and_embedding(indexed: Library, root: Path, mo
     assert_consistent(indexed, root)
 
 
+def test_a_batch_of_moves_fetches_its_source_rows_once(indexed: Library, root: Path, monkeypatch):
+    """Inside the write transaction, the rows the batch's files were matched to are read
+    in one query, not once or twice per file."""
+    moved = root / "moved"
+    moved.mkdir()
+    for path in sorted(files(root))[:12]:
+        os.rename(path, moved / path.name)
+    queries: list[int] = []
+    real_photos = indexed.catalog.photos
+
+    def photos(ids):
+        ids = list(ids)
+        queries.append(len(ids))
+        return real_photos(ids)
+
+    monkeypatch.setattr(indexed.catalog, "photos", photos)
+    last = run(indexed)
+    assert (last.reused, last.indexed) == (12, 0)
+    assert queries == [12]
+    assert_consistent(indexed, root)
+
+
 def test_copied_photo_gets_a_new_id_and_the_same_embedding(indexed, root, monkeypatch):
     original = sorted(files(root))[7]
     old_ids = {r.id for r in indexed.catalog.all_photos().values()}
