@@ -1,0 +1,278 @@
+"""Smart collections: the photos that match a collection's descriptions, with the user's
+corrections on top, and a photo's top labels from the built-in set.
+
+Members come from the stored vectors, never from encoding a photo again:
+
+1. :class:`LibraryVectors` holds one model's vectors in memory, in photo-id order. It is
+   loaded once and then brought up to date incrementally (:meth:`LibraryVectors.refresh`,
+   after each index run): photos that left are dropped, and only new photos, or photos
+   whose content changed, are read from the catalog.
+2. A collection's queries are its descriptions' text vectors and its example photos'
+   vectors. One matrix product scores every photo against all of them.
+3. Each query's matches are decided by the rule search uses (:mod:`photofind.core.cutoff`),
+   on that query's scores over the whole library; a photo is a member when it matches any
+   query (a collection "dogs or cats" holds both), with its best score.
+4. Corrections win over the model: a photo the user added is a member, one they took out
+   is not, whatever the scores say.
+
+Results are kept until the vectors or the collection change, so a count, a sidebar and a
+browse of the same collection cost one computation.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photofind.core.catalog import Catalog
+from photofind.core.classify import LabelProbability, ZeroShotClassifier
+from photofind.core.collection_store import (
+    EXCLUDE,
+    INCLUDE,
+    Collection,
+    CollectionError,
+    CollectionStore,
+    builtin_labels,
+)
+from photofind.core.cutoff import count_matches
+
+TOP_LABELS = 3  # the viewer's details panel: enough to see the runner-up, not a list
+
+
+@dataclass(frozen=True)
+class Member:
+    photo_id: int
+    path: Path
+    score: float  # the best cosine against the collection's descriptions and examples
+    by_hand: bool  # added by the user; it would not have matched on its own
+
+
+class LibraryVectors:
+    """One model's stored vectors in memory (ids ascending), for whole-library products."""
+
+    def __init__(self, catalog: Catalog, model_id: str, dim: int) -> None:
+        self.catalog = catalog
+        self.model_id = model_id
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, dim), dtype=np.float32)
+        self.hashes: list[bytes] = []
+        self.generation = 0  # changes whenever the vectors do
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def refresh(self) -> bool:
+        """Bring the vectors up to date with the catalog; True when they changed."""
+        rows = self.catalog.select(
+            "SELECT p.id, p.content_hash FROM photos p JOIN embeddings e ON e.photo_id = p.id "
+            "WHERE e.model_id = ? ORDER BY p.id",
+            (self.model_id,),
+        )
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        hashes = [bytes(r[1] or b"") for r in rows]
+        held = dict(zip(self.ids.tolist(), self.hashes, strict=True))
+        keep = np.fromiter(
+            (held.get(i) == h for i, h in zip(ids.tolist(), hashes, strict=True)),
+            dtype=bool, count=len(ids),
+        )  # fmt: skip
+        if self._loaded and keep.all() and len(ids) == len(self.ids):
+            return False
+        matrix = np.zeros((len(ids), self.matrix.shape[1]), dtype=np.float32)
+        if keep.any():
+            matrix[keep] = self.matrix[np.searchsorted(self.ids, ids[keep])]
+        if not keep.all():
+            new_ids, vectors = self.catalog.embeddings(self.model_id, ids[~keep].tolist())
+            # A photo removed between the two reads has no vector: it goes at the next refresh.
+            found = np.isin(ids, new_ids) | keep
+            matrix[~keep & found] = vectors.reshape(len(new_ids), -1)
+            ids, matrix = ids[found], matrix[found]
+            hashes = [h for h, ok in zip(hashes, found.tolist(), strict=True) if ok]
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self.ids, self.matrix, self.hashes = ids, matrix / np.maximum(norms, 1e-12), hashes
+        self.generation += 1
+        self._loaded = True
+        return True
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            self.refresh()
+
+    def rows_of(self, content_hashes: Iterable[bytes]) -> np.ndarray:
+        """Row positions of the photos with these contents (every copy)."""
+        wanted = set(content_hashes)
+        if not wanted:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromiter((i for i, h in enumerate(self.hashes) if h in wanted), dtype=np.int64)
+
+
+def matches(scores: np.ndarray) -> np.ndarray:
+    """Which photos match one query, from its scores over the whole library: search's rule
+    (:func:`photofind.core.cutoff.count_matches`) with the exact mean and spread of these
+    scores, which are at hand here (search estimates them from a sample)."""
+    mask = np.zeros(len(scores), dtype=bool)
+    if len(scores) == 0:
+        return mask
+    order = np.argsort(-scores, kind="stable")
+    mask[order[: count_matches(scores[order], float(scores.mean()), float(scores.std()))]] = True
+    return mask
+
+
+class CollectionService:
+    """The collections of one library as seen by one model (the one answering searches).
+    Thread-safe: the window counts and browses from worker threads."""
+
+    def __init__(self, catalog: Catalog, classifier: ZeroShotClassifier) -> None:
+        self.catalog = catalog
+        self.classifier = classifier
+        self.store = CollectionStore(catalog)
+        encoder = classifier.encoder
+        self.vectors = LibraryVectors(catalog, encoder.model_id, encoder.embed_dim)
+        self._lock = threading.RLock()
+        self._texts: dict[str, np.ndarray] = {}
+        self._members: dict[str, tuple[tuple, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    @property
+    def model_id(self) -> str:
+        return self.vectors.model_id
+
+    def refresh(self) -> bool:
+        """After an index run: only what changed is read, and only once vectors are in use
+        (a library that never looks at a collection pays nothing)."""
+        with self._lock:
+            return self.vectors.loaded and self.vectors.refresh()
+
+    # -- definitions --------------------------------------------------------------------
+
+    def all(self, *, include_off: bool = False) -> list[Collection]:
+        return [c for c in self.store.all() if include_off or c.enabled]
+
+    def get(self, name: str) -> Collection:
+        return self.store.get(name)
+
+    def add(self, name: str, descriptions: Sequence[str], *, sensitive: bool = False,
+            examples: Sequence[Path] = ()) -> Collection:  # fmt: skip
+        self.store.add(name, descriptions, sensitive=sensitive, examples=self._hashes(examples))
+        return self.store.get(name)
+
+    def edit(self, name: str, **changes) -> Collection:
+        """``descriptions``, ``sensitive``, ``enabled``: see CollectionStore.edit."""
+        return self.store.edit(name, **changes)
+
+    def remove(self, name: str) -> Collection:
+        return self.store.remove(name)
+
+    def include(self, name: str, photos: Sequence[Path]) -> None:
+        self.store.correct(name, self._hashes(photos), INCLUDE)
+
+    def exclude(self, name: str, photos: Sequence[Path]) -> None:
+        self.store.correct(name, self._hashes(photos), EXCLUDE)
+
+    def reset(self, name: str, photos: Sequence[Path]) -> None:
+        """Forget the corrections of these photos: the model decides again."""
+        self.store.correct(name, self._hashes(photos), None)
+
+    def _hashes(self, photos: Sequence[Path]) -> list[bytes]:
+        out = []
+        for photo in photos:
+            row = self.catalog.photo_by_path(Path(os.path.abspath(photo)))
+            if row is None or row.content_hash is None or row.status != "indexed":
+                raise CollectionError(
+                    f"{photo} is not an indexed photo of the library; add its folder with "
+                    "'photofind index FOLDER' first."
+                )
+            out.append(row.content_hash)
+        return out
+
+    # -- members ------------------------------------------------------------------------
+
+    def _text_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._texts]
+        if missing:
+            encoded = self.classifier.encoder.encode_texts(missing)
+            encoded /= np.maximum(np.linalg.norm(encoded, axis=1, keepdims=True), 1e-12)
+            self._texts.update(zip(missing, encoded, strict=True))
+        dim = self.vectors.matrix.shape[1]
+        return np.stack([self._texts[t] for t in texts]) if texts else np.zeros((0, dim))
+
+    def _compute(self, collection: Collection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(photo ids, scores, by_hand) of the members, best first."""
+        vectors = self.vectors
+        queries = np.concatenate(
+            [self._text_vectors(collection.descriptions),
+             vectors.matrix[vectors.rows_of(collection.examples)]]
+        ).astype(np.float32)  # fmt: skip
+        if len(vectors.ids) == 0 or len(queries) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool)
+        scores = vectors.matrix @ queries.T  # the one product: every photo, every query
+        member = np.zeros(len(vectors.ids), dtype=bool)
+        for column in scores.T:
+            member |= matches(column)
+        best = scores.max(axis=1)
+        added = np.zeros(len(vectors.ids), dtype=bool)
+        added[vectors.rows_of(collection.includes | collection.examples)] = True
+        by_hand = added & ~member
+        member |= added
+        member[vectors.rows_of(collection.excludes)] = False
+        rows = np.flatnonzero(member)
+        rows = rows[np.lexsort((vectors.ids[rows], -best[rows]))]
+        return vectors.ids[rows], best[rows], by_hand[rows]
+
+    def _members_of(self, collection: Collection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            self.vectors.ensure_loaded()
+            key = (
+                self.vectors.generation, collection.descriptions, collection.includes,
+                collection.excludes, collection.examples,
+            )  # fmt: skip
+            cached = self._members.get(collection.name)
+            if cached is None or cached[0] != key:
+                cached = (key, *self._compute(collection))
+                self._members[collection.name] = cached
+            return cached[1], cached[2], cached[3]
+
+    def member_ids(self, name: str) -> np.ndarray:
+        """Photo ids of a collection's members, best first (also for a collection that is
+        switched off: asking for it by name is the user's say)."""
+        return self._members_of(self.get(name))[0]
+
+    def members(self, name: str) -> list[Member]:
+        found, scores, by_hand = self._members_of(self.get(name))
+        ids = found.tolist()
+        paths = self.catalog.photos(ids)
+        return [
+            Member(i, paths[i].path, float(s), bool(h))
+            for i, s, h in zip(ids, scores.tolist(), by_hand.tolist(), strict=True)
+            if i in paths
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Members of every collection that is on, by name."""
+        return {c.name: len(self._members_of(c)[0]) for c in self.all()}
+
+    def sensitive_ids(self) -> np.ndarray:
+        """Photo ids of the members of every sensitive collection that is on."""
+        found = [self.member_ids(c.name) for c in self.all() if c.sensitive]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def any_sensitive(self) -> bool:
+        """Whether hiding sensitive photos hides anything: some sensitive collection is on."""
+        return any(c.sensitive for c in self.all())
+
+    # -- labels -------------------------------------------------------------------------
+
+    def labels_for(self, photo_id: int, top: int = TOP_LABELS) -> list[LabelProbability]:
+        """A photo's most probable labels among the built-in collections that are not
+        sensitive (probabilities over all of those labels, summing to 1); empty when the
+        photo has no vector for this model."""
+        _, vectors = self.catalog.embeddings(self.model_id, [photo_id])
+        if len(vectors) == 0:
+            return []
+        return list(self.classifier.rank(vectors, builtin_labels())[0][:top])
