@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             # A write the user's disk refused (full, read-only) anywhere below: their
             # sentence, not a report of a bug.
-            mine = write_error(exc, Path(os.fsdecode(exc.filename or ".")))
+            where = Path(os.fsdecode(exc.filename)) if exc.filename else None
+            if where is None and paths is not None:
+                where = paths.data_dir
+            mine = write_error(exc, where) if where is not None else None
             if mine is None:
                 return _report_unexpected(exc, paths)
             err(f"photofind: {one_line(_with_hint(mine))}")

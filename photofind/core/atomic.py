@@ -34,8 +34,11 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            # A failed write names no file; the caller's sentence needs to say which disk.
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
         raise
     fsync_dir(path.parent)

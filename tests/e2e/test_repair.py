@@ -84,9 +84,9 @@ def library(tmp_path):
 
 
 def search_works(data: Path, photos: Path) -> None:
-    hits = json.loads(ok(photofind("search", "a red circle", "--json", "-k", "5",
+    hits = json.loads(ok(photofind("search", "a red circle", "--json", "--all", "-k", "5",
                                    data_dir=data)))["results"]  # fmt: skip
-    assert len(hits) == 5 and all(Path(h["path"]).is_file() for h in hits)
+    assert 1 <= len(hits) <= 5 and all(Path(h["path"]).is_file() for h in hits)
     assert all(Path(h["path"]).is_relative_to(photos) for h in hits)
 
 
