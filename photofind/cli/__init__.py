@@ -4,10 +4,14 @@
 
     photofind [--data-dir DIR] [--model NAME_OR_DIR] [--provider auto|cpu|cuda] COMMAND
       gui                       open the window (the default when no command is given)
-      index [PATH ...]          add PATHs as library folders, then bring the index up to date
-      search TEXT [-k N] [--json]
-      similar IMAGE [-k N] [--json]
+      index [PATH ...] [--low-impact]   add PATHs as library folders, then bring the index up to date
+      watch [FOLDER ...] [--low-impact]   index, then keep indexing what changes until Ctrl+C
+      search QUERY [-k N] [--all] [--json] [--in F] [--after D] [--before D] [--type T]
+                [--camera C]   matches only, best first (see photofind.cli.search_commands)
+      similar IMAGE [-k N] [--all] [--json] [the same filter options]
       status [--json]
+      classify IMAGE... [--labels L1,L2] [--labels-file F] [--json]   zero-shot labels
+      collection list|show|add|edit|on|off|include|exclude|reset|remove   smart collections
       folder list [--json]      the library folders: photos, and whether they can be read
       folder remove PATH        forget a library folder and its photos (the files stay)
       model list [--json]       the recommended and installed models; * marks the active one
@@ -46,7 +50,16 @@ import warnings
 from pathlib import Path
 
 from photofind import __version__
-from photofind.cli import folder_commands, library_commands, model_commands, repair_commands
+from photofind.cli import (
+    classify_commands,
+    collection_commands,
+    folder_commands,
+    library_commands,
+    model_commands,
+    repair_commands,
+    search_commands,
+    watch_commands,
+)
 from photofind.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -68,7 +81,10 @@ from photofind.core.models import active_model
 
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
-COMMAND_FAMILIES = (library_commands, folder_commands, model_commands, repair_commands)
+COMMAND_FAMILIES = (
+    library_commands, search_commands, folder_commands, model_commands, repair_commands,
+    watch_commands, classify_commands, collection_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

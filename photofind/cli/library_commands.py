@@ -1,5 +1,6 @@
-"""The commands on the library: ``index``, ``search``, ``similar``, ``status``, and the ones
-that open the window (``gui``, ``demo``) or add it to the desktop menu (``install-desktop``)."""
+"""The commands on the library: ``index``, ``status``, and the ones that open the window
+(``gui``, ``demo``) or add it to the desktop menu (``install-desktop``). ``search`` and
+``similar`` are in :mod:`photofind.cli.search_commands`."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ from photofind.cli.common import (
     add_command,
     ctrl_c_sets,
     opened_library,
-    positive_int,
 )
 from photofind.cli.folder_commands import describe, list_folder_problems, state_json
 from photofind.cli.output import ProgressView, err, list_failures, one_line, out
 from photofind.core.config import AppPaths
-from photofind.core.errors import ImageError, PhotofindError
+from photofind.core.errors import PhotofindError
 from photofind.core.humanize import plural
 from photofind.core.indexer import IndexProgress
+from photofind.core.library import Library
 from photofind.core.library_folders import (
     UNREADABLE,
     FolderError,
@@ -33,9 +34,7 @@ from photofind.core.library_folders import (
     reachability,
 )
 from photofind.core.scanner import is_empty_folder
-from photofind.core.search import SearchHit
 
-DEFAULT_K = 20
 EMPTY_LIBRARY = "No photos are indexed yet; run 'photofind index FOLDER' first."
 NO_FOLDERS = "There are no library folders yet; add one with 'photofind index FOLDER'."
 STOPPED = "Stopped; run 'photofind index' again to continue."
@@ -66,38 +65,59 @@ def cmd_install_desktop(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
-def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
+def add_low_impact_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--low-impact",
+        action="store_true",
+        help="index with fewer threads at a lower priority, leaving the machine to other work",
+    )
+
+
+def checked_folders(given: list[str]) -> list[Path]:
+    """The folders named on the command line, as library folders; UsageError when one
+    cannot be (empty name, a system folder, not a folder). Checked before anything opens."""
     try:
-        folders = [check_library_folder(p) for p in args.paths]
+        folders = [check_library_folder(p) for p in given]
     except FolderError as exc:
         raise UsageError(str(exc)) from None
-    for given, folder in zip(args.paths, folders, strict=True):
+    for name, folder in zip(given, folders, strict=True):
         if not folder.is_dir():
-            raise UsageError(f"{one_line(given)} is not a folder; give a folder of photos.")
+            raise UsageError(f"{one_line(name)} is not a folder; give a folder of photos.")
+    return folders
+
+
+def add_folders(library: Library, folders: list[Path]) -> None:
+    """Add ``folders`` to the library, then say which library folders cannot be read now;
+    UsageError when the library has no folders at all."""
+    for folder in folders:
+        if library.catalog.add_folder(folder):
+            out(f"Added folder {one_line(folder)}")
+    known = library.catalog.folders()
+    if not known:
+        raise UsageError(NO_FOLDERS)
+    for folder in known:
+        if not folder.is_dir():
+            err(f"photofind: {one_line(folder)} is not reachable now; its photos are kept.")
+        elif is_empty_folder(folder):
+            err(
+                f"photofind: {one_line(folder)} is empty (an unplugged drive?); its photos "
+                "are kept until you remove the folder from the library."
+            )
+        elif (problem := reachability(folder))[0] == UNREADABLE:
+            err(f"photofind: {one_line(folder)}: {problem[1]} Its photos are kept.")
+
+
+def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
+    folders = checked_folders(args.paths)
     with opened_library(args, paths) as library:
-        for folder in folders:
-            if library.catalog.add_folder(folder):
-                out(f"Added folder {one_line(folder)}")
-        known = library.catalog.folders()
-        if not known:
-            raise UsageError(NO_FOLDERS)
-        for folder in known:
-            if not folder.is_dir():
-                err(f"photofind: {one_line(folder)} is not reachable now; its photos are kept.")
-            elif is_empty_folder(folder):
-                err(
-                    f"photofind: {one_line(folder)} is empty (an unplugged drive?); its photos "
-                    "are kept until you remove the folder from the library."
-                )
-            elif (problem := reachability(folder))[0] == UNREADABLE:
-                err(f"photofind: {one_line(folder)}: {problem[1]} Its photos are kept.")
+        add_folders(library, folders)
         cancel = threading.Event()
         view = ProgressView()
         last = IndexProgress("scanning")
         failed_now: list[tuple[Path, str]] = []
         try:
             with ctrl_c_sets(cancel, view.note):
-                for last in library.indexer().run(cancel):
+                for last in library.indexer(low_impact=args.low_impact).run(cancel):
                     failed_now += last.errors
                     view.update(last)
         finally:
@@ -120,47 +140,6 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
         if last.phase == "cancelled":
             err(STOPPED)
             return EXIT_INTERRUPTED
-    return EXIT_OK
-
-
-def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
-    if as_json:
-        results = [{"path": os.path.abspath(os.fsdecode(h.path)), "score": h.score} for h in hits]
-        out(json.dumps({"results": results}))
-        return
-    for hit in hits:
-        out(f"{hit.score:.3f}  {one_line(hit.path)}")
-
-
-def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
-    # Undecodable bytes in the query arrive as lone surrogates, which the tokenizer refuses.
-    text = os.fsencode(args.text).decode("utf-8", errors="replace")
-    if not text.strip():
-        raise UsageError("Say what to look for, e.g. photofind search 'a dog on a beach'.")
-    with opened_library(args, paths, read_only=True) as library:
-        if library.counts().photos == 0:
-            err(EMPTY_LIBRARY)
-            hits = []
-        else:
-            hits = library.search.search(text=text, k=args.k)
-    _print_hits(hits, args.json)
-    return EXIT_OK
-
-
-def cmd_similar(args: argparse.Namespace, paths: AppPaths) -> int:
-    image = Path(os.path.abspath(args.image))
-    if not image.is_file():
-        raise UsageError(f"{one_line(args.image)} is not an image file.")
-    with opened_library(args, paths, read_only=True) as library:
-        if library.counts().photos == 0:
-            err(EMPTY_LIBRARY)
-            hits = []
-        else:
-            try:
-                hits = library.search.search(images=[image], k=args.k)
-            except ImageError as exc:
-                raise UsageError(f"{one_line(args.image)}: {exc}") from None
-    _print_hits(hits, args.json)
     return EXIT_OK
 
 
@@ -226,18 +205,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         commands, "index", cmd_index, "add folders to the library, then bring the index up to date"
     )
     index.add_argument("paths", nargs="*", metavar="PATH", help="a folder of photos to add")
-    search = add_command(commands, "search", cmd_search, "find photos that match a description")
-    search.add_argument("text", metavar="TEXT")
-    similar = add_command(commands, "similar", cmd_similar, "find photos that look like an image")
-    similar.add_argument("image", metavar="IMAGE")
-    for sub in (search, similar):
-        sub.add_argument(
-            "-k",
-            type=positive_int,
-            default=DEFAULT_K,
-            help="how many results (default: %(default)s)",
-        )
-        sub.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_low_impact_option(index)
     status = add_command(
         commands, "status", cmd_status, "show what is indexed, where, and with which model"
     )

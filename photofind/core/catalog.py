@@ -27,7 +27,7 @@ from photofind.core.catalog_db import catalog_error, connect_read_only, connect_
 from photofind.core.errors import CatalogError, NotWritableError
 from photofind.core.library_folders import check_library_folder
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 OTHER_DATA_DIR = "Or choose another data folder with --data-dir."
 PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
 # Why a file failed decides when it is tried again. A transient failure (the file vanished
@@ -114,8 +114,55 @@ def _add_failure_kinds_v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_photo_details_v3(db: sqlite3.Connection) -> None:
+    """Searches filter by camera (``camera:``) and by date taken, and the browser marks a
+    date that is only the file's time; version 2 kept neither the camera nor where a date
+    came from. Both are in the file's header, which opening the catalog must not wait to
+    read for a large library: the columns start empty and the next index run fills them
+    from the headers without re-encoding a photo (``date_source`` NULL means not read yet).
+    The date index keeps ``after:``/``before:`` and "newest first" from scanning every row."""
+    _execute_script(
+        db,
+        """
+        ALTER TABLE photos ADD COLUMN camera TEXT;
+        ALTER TABLE photos ADD COLUMN date_source TEXT CHECK (date_source IN ('exif', 'file'));
+        CREATE INDEX photos_by_taken ON photos (taken_at);
+        """,
+    )
+
+
+def _add_collections_v4(db: sqlite3.Connection) -> None:
+    """Smart collections are the user's own work (their descriptions, and the photos they
+    added to or took out of one), so they live here, where they are backed up, and not in
+    settings. Members themselves are not stored: they follow from the vectors. A row for a
+    built-in collection holds only the user's changes to it (NULL: as shipped). Corrections
+    name a photo by its content, so they outlive a re-index, a move and a removed folder."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE collections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            builtin INTEGER NOT NULL CHECK (builtin IN (0, 1)),
+            descriptions TEXT,
+            sensitive INTEGER CHECK (sensitive IN (0, 1)),
+            enabled INTEGER CHECK (enabled IN (0, 1)),
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE collection_photos (
+            collection_id INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+            content_hash BLOB NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('include', 'exclude', 'example')),
+            PRIMARY KEY (collection_id, content_hash)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 # version reached -> the step that reaches it from the version before
-_MIGRATIONS = {1: _create_v1, 2: _add_failure_kinds_v2}
+_MIGRATIONS = {
+    1: _create_v1, 2: _add_failure_kinds_v2, 3: _add_photo_details_v3, 4: _add_collections_v4,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,6 +179,8 @@ class PhotoRow:
     error: str | None
     model_id: str | None
     failure_kind: str | None = None  # TRANSIENT or CONTENT when status is FAILED
+    camera: str | None = None  # EXIF make and model
+    date_source: str | None = None  # EXIF or FILE: where taken_at came from; None: not read yet
 
     @property
     def raw_path(self) -> bytes:
@@ -160,11 +209,14 @@ class IndexedPhoto:
     width: int
     height: int
     taken_at: float
+    camera: str | None = None
+    date_source: str | None = None  # EXIF when taken_at is the EXIF capture time, else FILE
 
 
+EXIF, FILE = "exif", "file"
 _COLUMNS = (
     "id, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id, "
-    "failure_kind"
+    "failure_kind, camera, date_source"
 )
 
 
@@ -400,6 +452,35 @@ class Catalog:
         rows = self._query(f"SELECT {_COLUMNS} FROM photos WHERE path = ?", (_fs(path),))
         return _row(rows[0]) if rows else None
 
+    def photo_ids_where(
+        self, where: str, params: Iterable = (), *, newest_first: bool = False
+    ) -> np.ndarray:
+        """Ids of the photos a condition from :func:`photofind.core.filters.sql_condition`
+        keeps (its SQL is made of fixed fragments; what the user typed is in ``params``)."""
+        order = " ORDER BY taken_at DESC, id DESC" if newest_first else ""
+        rows = self._query(f"SELECT id FROM photos WHERE {where}{order}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def photos_without_details(self, limit: int) -> list[tuple[int, Path, float | None]]:
+        """(id, path, taken_at) of indexed photos whose camera and date source were never
+        read (catalogs from before version 3)."""
+        rows = self._query(
+            "SELECT id, path, taken_at FROM photos WHERE status = 'indexed' AND date_source IS "
+            "NULL ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [(i, Path(os.fsdecode(p)), t) for i, p, t in rows]
+
+    def set_details(self, details: Iterable[tuple[int, str | None, str, float | None]]) -> None:
+        """Store (id, camera, date source, taken_at) read from the files' headers; a None
+        taken_at keeps the stored one."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE photos SET camera = ?, date_source = ?, "
+                "taken_at = COALESCE(?, taken_at) WHERE id = ?",
+                [(camera, source, taken, i) for i, camera, source, taken in details],
+            )
+
     def embedded_hashes(self, model_id: str) -> dict[bytes, int]:
         """Content hash -> a photo id whose embedding can be reused for identical bytes."""
         rows = self._query(
@@ -415,6 +496,10 @@ class Catalog:
             photo_id = self._upsert(
                 db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
                 photo.width, photo.height, photo.taken_at, INDEXED, None, model_id,
+            )
+            db.execute(
+                "UPDATE photos SET camera = ?, date_source = ? WHERE id = ?",
+                (photo.camera, photo.date_source, photo_id),
             )
             self._store_vector(db, photo_id, model_id, vector)
             return photo_id
@@ -459,6 +544,10 @@ class Catalog:
             photo_id = self._upsert(
                 db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
                 src.width, src.height, src.taken_at, INDEXED, None, src.model_id,
+            )
+            db.execute(
+                "UPDATE photos SET camera = ?, date_source = ? WHERE id = ?",
+                (src.camera, src.date_source, photo_id),
             )
             db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
             db.execute(

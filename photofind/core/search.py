@@ -1,9 +1,16 @@
 """Text, image, and combined queries over the active model's vector index.
 
 A query is one normalised vector: a text embedding, an image embedding, or their
-normalised sum (the beach photo + "at night"). Results carry cosine scores, best first,
-equal scores in photo-id order, and only photos the catalog still holds; a photo whose file
-is gone while a copy of its bytes is at another path is shown at that path.
+normalised sum (the beach photo + "at night"); a parsed :class:`~photofind.core.query.Query`
+adds weights and negative terms (``2:dog -cat``: twice the dog's embedding minus the cat's).
+Results carry cosine scores, best first, equal scores in photo-id order, and only photos the
+catalog still holds; a photo whose file is gone while a copy of its bytes is at another path
+is shown at that path.
+
+:meth:`SearchService.find` also says which results are matches (:mod:`photofind.core.cutoff`)
+and applies the query's filters inside the search, so that a filter keeping 1% of the
+library still returns that 1%'s best photos: an exact search over the photos a selective
+filter keeps, else hnswlib's filtered graph search. Filters alone list photos newest first.
 """
 
 from __future__ import annotations
@@ -19,9 +26,21 @@ import numpy as np
 
 from photofind.core.catalog import Catalog
 from photofind.core.clip.encoder import ClipEncoder
+from photofind.core.cutoff import STATS_SAMPLE, LibraryStats, count_matches, needs_more
+from photofind.core.filters import QueryError, sql_condition
+from photofind.core.query import Query, Term
 from photofind.core.vector_index import VectorIndex
 
 TEXT_CACHE_SIZE = 256  # typed-as-you-go queries repeat their prefixes; 256 x 2 KB is nothing
+# The cutoff looks at this many top results first, and four times more while the last one
+# may still be a match: the gap that ends a group of matches must be in view.
+CUTOFF_WINDOW = 256
+# Up to this many photos kept by a filter, one exact matrix product over them (about 1 ms
+# at 512-d) is faster than hnswlib's filtered search, which calls the filter for every node
+# it passes and wanders far when few are allowed (benchmarks/search.py --filters).
+EXACT_FILTER_MAX = 8192
+# The library's mean and covariance are sampled again once it has grown or shrunk by this.
+STATS_REFRESH = 0.05
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,23 @@ class SearchHit:
     taken_at: float | None
     width: int | None
     height: int | None
+    match: bool = False  # set by SearchService.find: the cutoff judged it a match
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """``hits``: the matches, best first (newest first for filters alone), at most k; with
+    ``rest`` the closest other photos after them, up to k in all. ``matches``: how many
+    photos match (it can exceed k)."""
+
+    query: Query
+    hits: tuple[SearchHit, ...]
+    matches: int
+
+    @property
+    def scored(self) -> bool:
+        """False when filters alone listed the photos: their scores mean nothing."""
+        return self.query.has_terms
 
 
 class SearchService:
@@ -41,6 +77,7 @@ class SearchService:
         self.index = index
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._stats: LibraryStats | None = None
 
     def text_embedding(self, text: str) -> np.ndarray:
         key = text.strip()
@@ -73,6 +110,11 @@ class SearchService:
 
     def search_vector(self, query: np.ndarray, k: int) -> list[SearchHit]:
         ids, scores = self.index.search(query, k)
+        return self._hits(ids, scores)
+
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, matches: int = 0) -> list[SearchHit]:
+        """Hits for the catalog's rows of ``ids``; the first ``matches`` ids are matches."""
+        matched = set(ids[:matches].tolist())
         rows = self.catalog.photos(ids.tolist())
         # float32 rounding puts a photo's match with itself a hair above 1 (1.0000001);
         # a cosine shown or thresholded by callers must stay within [-1, 1].
@@ -84,18 +126,16 @@ class SearchService:
             row = rows.get(photo_id)
             if row is None:
                 continue
+            is_match = photo_id in matched
             if row.content_hash in copies and not os.path.exists(row.path):
                 # Deleted or moved since the last index run, while the same bytes are at
                 # another path: show that one, once.
-                row = next(
-                    (c for c in copies[row.content_hash] if os.path.exists(c.path)), row
-                )
+                row = next((c for c in copies[row.content_hash] if os.path.exists(c.path)), row)
             if row.id not in shown:
                 shown.add(row.id)
-                hits.append(
-                    SearchHit(row.id, row.path, float(score), row.taken_at, row.width, row.height)
-                )
-        hits.sort(key=lambda h: (-h.score, h.photo_id))  # clipping can make new ties
+                hits.append(SearchHit(row.id, row.path, float(score), row.taken_at, row.width,
+                                      row.height, is_match))  # fmt: skip
+        hits.sort(key=lambda h: (not h.match, -h.score, h.photo_id))  # clipping makes ties
         return hits
 
     def search(
@@ -103,3 +143,104 @@ class SearchService:
     ) -> list[SearchHit]:
         query = self.query_vector(text, images)
         return [] if query is None else self.search_vector(query, k)
+
+    # -- parsed queries: terms, filters, and which results match ---------------------------
+
+    def terms_vector(self, terms: Sequence[Term]) -> np.ndarray | None:
+        """The query vector of weighted terms: the sum of their embeddings, each times its
+        weight, negative ones subtracted, normalised. Raises ImageError for an image term
+        that cannot be read."""
+        parts = []
+        for term in terms:
+            if term.image is not None:
+                vector = self.image_embedding(term.image)
+            elif term.text and term.text.strip():
+                vector = self.text_embedding(term.text)
+            else:
+                continue
+            parts.append(vector * (-term.weight if term.negative else term.weight))
+        if not parts:
+            return None
+        combined = np.sum(parts, axis=0)
+        return (combined / max(float(np.linalg.norm(combined)), 1e-12)).astype(np.float32)
+
+    def library_stats(self) -> LibraryStats:
+        """The searched library's mean and covariance, from a sample of its vectors."""
+        count = len(self.index)
+        stats = self._stats
+        if stats is not None and abs(stats.count - count) <= STATS_REFRESH * max(count, 20):
+            return stats
+        model_id = self.encoder.model_id
+        ids = self.catalog.embedding_ids(model_id)
+        if len(ids) > STATS_SAMPLE:
+            # Seeded: the same library judges the same query the same way on every start.
+            ids = np.random.default_rng(0).choice(ids, STATS_SAMPLE, replace=False)
+        _, vectors = self.catalog.embeddings(model_id, ids.tolist())
+        self._stats = stats = LibraryStats.from_vectors(vectors, count)
+        return stats
+
+    def find(
+        self, query: Query, k: int = 50, *, rest: bool = False,
+        within: np.ndarray | None = None, hidden: np.ndarray | None = None,
+    ) -> SearchResult:  # fmt: skip
+        """Search with everything ``query`` says; see :class:`SearchResult`. ``within``:
+        only these photo ids (a collection's members); ``hidden``: never these (sensitive
+        photos). Both act inside the search, as filters do.
+
+        Raises QueryError when an ``in:`` folder is in no library folder, and ImageError
+        for an image term that cannot be read."""
+        allowed = self._filtered_ids(query) if query.filters else None
+        if within is not None:
+            allowed = within if allowed is None else allowed[np.isin(allowed, within)]
+        if hidden is not None and len(hidden):
+            if allowed is None:
+                allowed = self.catalog.embedding_ids(self.encoder.model_id)
+            allowed = allowed[~np.isin(allowed, hidden)]
+        if not query.has_terms:
+            ids = allowed if allowed is not None else np.empty(0, np.int64)
+            hits = self._hits(ids[:k], np.zeros(min(k, len(ids)), np.float32), len(ids))
+            hits.sort(key=lambda h: (-(h.taken_at or 0.0), -h.photo_id))
+            return SearchResult(query, tuple(hits), len(ids))
+        vector = self.terms_vector(query.terms)
+        if vector is None or (allowed is not None and len(allowed) == 0):
+            return SearchResult(query, (), 0)
+        mean, sd = self.library_stats().spread(vector)
+        available = len(self.index) if allowed is None else len(allowed)
+        window = max(k, CUTOFF_WINDOW)
+        while True:
+            ids, scores = self._search(vector, window, allowed)
+            if window >= available or not needs_more(scores, mean, sd, available):
+                break
+            window *= 4
+        matches = count_matches(scores, mean, sd)
+        shown = k if rest else min(k, matches)
+        hits = self._hits(ids[:shown], scores[:shown], matches)
+        return SearchResult(query, tuple(hits), matches)
+
+    def _search(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            return self.index.search(vector, k)
+        if len(allowed) <= EXACT_FILTER_MAX:
+            return self.index.search_among(vector, k, allowed)
+        keep = set(allowed.tolist())
+        return self.index.search(vector, k, keep.__contains__)
+
+    def _filtered_ids(self, query: Query) -> np.ndarray:
+        roots = self.catalog.folders()
+        where, params = sql_condition(query.filters, roots)
+        ids = self.catalog.photo_ids_where(where, params, newest_first=not query.has_terms)
+        if len(ids) == 0:
+            self._check_folders(query, roots)
+        return ids
+
+    def _check_folders(self, query: Query, roots: Sequence[Path]) -> None:
+        """An ``in:`` folder that holds no photo at all is a typing mistake, not a result."""
+        for folder in query.filters.folders:
+            where, params = sql_condition(type(query.filters)(folders=(folder,)), roots)
+            if len(self.catalog.photo_ids_where(where, params)) == 0:
+                raise QueryError(
+                    f"No indexed photo is in a folder in:{folder} below the library folders; "
+                    "check the name (e.g. in:2020/summer or in:misc)."
+                )

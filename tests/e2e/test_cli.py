@@ -108,19 +108,19 @@ def test_index_then_status(library):
 
 def test_search_json_finds_red_circles(library):
     data, *_ = library
-    hits = search_json("search", "a red circle", data_dir=data)
+    hits = search_json("search", "a red circle", "--all", data_dir=data)
     assert len(hits) == 20  # the default k
     scores = [h["score"] for h in hits]
     assert scores == sorted(scores, reverse=True)
     for hit in hits:
         assert Path(hit["path"]).is_absolute() and Path(hit["path"]).is_file()
     assert [label(h["path"]) for h in hits[:2]] == [("red", "circle")] * 2
-    assert len(search_json("search", "a red circle", "-k", "5", data_dir=data)) == 5
+    assert len(search_json("search", "a red circle", "-k", "5", "--all", data_dir=data)) == 5
 
 
 def test_search_text_output(library):
     data, *_ = library
-    result = photofind("search", "a blue square", "-k", "7", data_dir=data)
+    result = photofind("search", "a blue square", "-k", "7", "--all", data_dir=data)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 7
@@ -133,7 +133,7 @@ def test_search_text_output(library):
 def test_similar_puts_the_photo_itself_first(library):
     data, _, photos, _ = library
     photo = photos[5]
-    hits = search_json("similar", str(photo.path), "-k", "5", data_dir=data)
+    hits = search_json("similar", str(photo.path), "-k", "5", "--all", data_dir=data)
     assert hits[0]["path"] == str(photo.path)
     assert hits[0]["score"] == pytest.approx(1.0, abs=1e-3)
     assert label(hits[1]["path"]) == (photo.colour, photo.shape)
@@ -180,13 +180,13 @@ def test_file_names_that_are_not_utf8_or_hold_a_newline(tmp_path):
     counts = summary_counts(result.stdout)
     assert counts["new"] + counts["reused"] == 26 and counts["failed"] == 0
 
-    hits = search_json("search", "a photo", "-k", "50", data_dir=data)
+    hits = search_json("search", "a photo", "-k", "50", "--all", data_dir=data)
     raw_paths = {os.fsencode(h["path"]) for h in hits}
     assert len(hits) == 26
     assert latin1 in raw_paths and os.fsencode(folder / "two\nlines.jpg") in raw_paths
     assert all(os.path.isfile(p) for p in raw_paths)
 
-    text = photofind("search", "a photo", "-k", "50", data_dir=data)
+    text = photofind("search", "a photo", "-k", "50", "--all", data_dir=data)
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
     assert len(lines) == 26  # one line per photo, the newline escaped
@@ -243,7 +243,7 @@ def test_search_an_empty_library(tmp_path):
     data = tmp_path / "data"
     result = photofind("search", "a red circle", "--json", data_dir=data)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"results": []}
+    assert json.loads(result.stdout) == {"matches": 0, "results": []}
     assert "photofind index FOLDER" in result.stderr
     text = photofind("search", "a red circle", data_dir=data)
     assert (text.returncode, text.stdout) == (0, "")

@@ -105,7 +105,7 @@ def test_a_renamed_folder_is_moved_not_doubled(tmp_path: Path, six_photos: Path)
     assert folder_list(data) == [
         {"path": str(new), "photos": 6, "failed": 0, "state": "ok", "reason": None}
     ]
-    hits = search_json("search", "a red circle", data_dir=data)
+    hits = search_json("search", "a red circle", "--all", data_dir=data)
     assert len(hits) == 6 and all(Path(h["path"]).is_file() for h in hits)
 
 
@@ -132,7 +132,7 @@ def test_folder_list_and_remove(tmp_path: Path, six_photos: Path):
     assert [f["path"] for f in folder_list(data)] == [str(folder)]
     info = status_json(data)
     assert (info["photos"], info["failed"]) == (6, 0)
-    assert len(search_json("search", "a red circle", "-k", "50", data_dir=data)) == 6
+    assert len(search_json("search", "a red circle", "-k", "50", "--all", data_dir=data)) == 6
 
     line = assert_one_line_error(photofind("folder", "remove", str(other), data_dir=data), 2)
     assert "not a library folder" in line

@@ -57,7 +57,7 @@ def test_exported_model_is_imported_used_indexed_and_searched(tmp_path: Path):
     run(*photofind, "index", str(tmp_path / "photos"), cwd=tmp_path)
     status = json.loads(run(*photofind, "status", "--json", cwd=tmp_path))
     assert (status["model"], status["photos"], status["failed"]) == ("small-clip", 12, 0)
-    results = json.loads(run(*photofind, "search", "a dog on the beach", "-k", "5", "--json",
+    results = json.loads(run(*photofind, "search", "a dog on the beach", "-k", "5", "--json", "--all",
                              cwd=tmp_path))["results"]  # fmt: skip
     assert len(results) == 5  # random weights: any order, but real paths and cosines
     assert {r["path"] for r in results} <= {str(p.path) for p in photos}
