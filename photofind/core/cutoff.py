@@ -22,8 +22,9 @@ Measured on labelled generated libraries with tiny-shapes (benchmarks/search.py 
 24 colour+shape classes, with each query's class complete, down to one or three photos, or
 removed): the constants below were chosen on three libraries and reported on three others.
 A library whose scores do not spread for a query (empty, one photo, or one class of near
-copies) has nothing that stands out: no result is a match there, and callers can still
-show the closest ones.
+copies: ``MIN_DIVERSITY``) has nothing that stands out: no result is a match there, and
+callers can still show the closest ones. The rule cannot tell there whether the one class
+is what was asked for; an absolute score could, but no score means the same for every model.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ MIN_SEPARATION = 0.4  # gap (in sd) x sqrt(group size): one photo alone needs a 
 OUTLIER_Z = 3.0  # without a gap: beyond three sd is an outlier by any usual reading
 # Below this spread (in cosine) the library's scores for the query are all the same score.
 MIN_SD = 1e-4
+# The total variance of unit embeddings is 1 - |mean|^2: about 1 for a varied library, 0.02
+# for one class of near copies (tiny-shapes, one colour and shape). Below this floor the
+# gaps between scores are noise, whatever their size in standard deviations.
+MIN_DIVERSITY = 0.1
 STATS_SAMPLE = 4096  # vectors sampled for the mean and covariance; their error is ~1/64
 
 
@@ -61,12 +66,22 @@ class LibraryStats:
         centred = vectors - mean
         return cls(n if count is None else count, mean, centred.T @ centred / n)
 
+    @property
+    def diversity(self) -> float:
+        """The total variance of the embeddings: 0 for copies of one photo, about 1 for a
+        library of unrelated photos."""
+        return float(np.trace(self.covariance)) if self.count else 0.0
+
     def spread(self, query: np.ndarray) -> tuple[float, float]:
-        """(mean, standard deviation) of the library's scores for a unit ``query``."""
+        """(mean, standard deviation) of the library's scores for a unit ``query``; the
+        deviation is 0 for a library too uniform for anything to stand out in it."""
         if self.count == 0 or self.mean.shape[0] != query.shape[-1]:
             return 0.0, 0.0
         q = np.asarray(query, dtype=np.float64).ravel()
-        return float(q @ self.mean), float(np.sqrt(max(float(q @ self.covariance @ q), 0.0)))
+        mean = float(q @ self.mean)
+        if self.diversity < MIN_DIVERSITY:
+            return mean, 0.0
+        return mean, float(np.sqrt(max(float(q @ self.covariance @ q), 0.0)))
 
 
 def count_matches(scores: np.ndarray, mean: float, sd: float) -> int:

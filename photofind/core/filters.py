@@ -122,6 +122,14 @@ def type_name(text: str) -> str:
     return name
 
 
+def folder_names(text: str) -> list[str]:
+    """The folder names of a relative ``in:`` value (``2020/summer`` -> two names)."""
+    names = [p for p in re.split(r"[/\\]+", text) if p and p != "."]
+    if not names or ".." in names:
+        raise QueryError(f"in:{text} is not a folder name; write e.g. in:2020/summer or in:misc.")
+    return names
+
+
 def orientation_name(text: str) -> str:
     name = text.lower()
     if name not in ORIENTATIONS:
@@ -149,9 +157,7 @@ def _folder_condition(folder: str, roots: Sequence[Path]) -> tuple[str, list[obj
     if os.path.isabs(folder):
         low = os.path.join(os.fsencode(os.path.abspath(folder)), b"")
         return "(path >= ? AND path < ?)", [low, low[:-1] + bytes([low[-1] + 1])]
-    names = [p for p in re.split(r"[/\\]+", folder) if p and p != "."]
-    if not names or ".." in names:
-        raise QueryError(f"in:{folder} is not a folder name; write e.g. in:2020/summer or in:misc.")
+    names = folder_names(folder)
     needle = os.fsencode(os.sep + os.sep.join(names) + os.sep)
     parts, params = [], []
     for root in roots:

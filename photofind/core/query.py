@@ -25,6 +25,7 @@ years and "June 2019" as date hints: offered, never taken out of the words by th
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from photofind.core.filters import (
     Period,
     QueryError,
     check_order,
+    folder_names,
     orientation_name,
     type_name,
 )
@@ -57,7 +59,7 @@ class Term:
     """One thing to look for: text or an image, with its weight; negative pushes away."""
 
     text: str | None
-    image: Path | None = None
+    image: Path | bytes | None = None  # bytes: a picture pasted into the window
     weight: float = 1.0
     negative: bool = False
 
@@ -167,6 +169,8 @@ def _filter(key: str, value: str, filters: dict[str, list]) -> None:
                     "orientation": "orientation:portrait"}  # fmt: skip
         raise QueryError(f"{key}: needs a value after the colon, e.g. {examples[key]}.")
     if key == "in":
+        if not os.path.isabs(value):
+            folder_names(value)  # refused now, not at search time
         filters["folders"].append(value)
     elif key == "type":
         filters["types"].append(type_name(value))
