@@ -28,7 +28,7 @@ STOPPING = "photofind: stopping (press Ctrl+C again to quit now)…"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def describe_run(progress: IndexProgress) -> str:
+def describe_run(progress: IndexProgress, held_back: int = 0) -> str:
     """What an index run changed, in words: '2 new photos, 1 removed'."""
     parts = [
         plural(progress.indexed, "new photo") if progress.indexed else "",
@@ -37,6 +37,8 @@ def describe_run(progress: IndexProgress) -> str:
         f"{progress.failed} failed" if progress.failed else "",
     ]
     said = ", ".join(p for p in parts if p) or "nothing changed"
+    if held_back:
+        said += f"; {held_back} still being written, indexed when complete"
     return said + (" (stopped)" if progress.phase == "cancelled" else "")
 
 
@@ -56,7 +58,7 @@ class _Printer:
             self.note(f"photofind: {one_line(event.text)}")
         elif isinstance(event, watch.WatchRun) and event.progress is not None:
             with self._lock:
-                out(f"{time.strftime('%H:%M:%S')}  {describe_run(event.progress)}")
+                out(f"{time.strftime('%H:%M:%S')}  {describe_run(event.progress, event.held_back)}")
                 if event.failed:
                     list_failures(list(event.failed), err, "in this run")
 

@@ -82,11 +82,13 @@ class WatchNote:
 @dataclass(frozen=True)
 class WatchRun:
     """An index run has ended. ``changes``: the settled changes that started it (0 for the
-    first run); ``failed``: the files that could not be read in it."""
+    first run); ``failed``: the files that could not be read in it; ``held_back``: files
+    left for the next run because they were still being written."""
 
     changes: int
     progress: IndexProgress | None  # its last item; None when run_index yielded none
     failed: tuple[tuple[Path, str], ...] = ()
+    held_back: int = 0
 
 
 WatchEvent = WatchNote | WatchRun | IndexProgress
@@ -230,8 +232,16 @@ class LibraryWatcher(threading.Thread):
         """One run; False when it could not be done (its changes wait for the retry)."""
         last: IndexProgress | None = None
         failed: list[tuple[Path, str]] = []
+        held: list[FoundFile] = []
+
+        def hold_back(found: FoundFile) -> bool:
+            if self._changes.unsettled(found):
+                held.append(found)
+                return True
+            return False
+
         try:
-            for last in self._run_index(self._changes.unsettled, self._cancel):
+            for last in self._run_index(hold_back, self._cancel):
                 failed += last.errors
                 self.on_event(last)
         except (PhotofindError, OSError) as exc:
@@ -245,7 +255,7 @@ class LibraryWatcher(threading.Thread):
                 self.on_event(WatchNote("problem", text))
             return False
         self._problem = None
-        self.on_event(WatchRun(changes, last, tuple(failed)))
+        self.on_event(WatchRun(changes, last, tuple(failed), len(held)))
         return True
 
     def _disk_problem(self, exc: OSError) -> PhotofindError | None:

@@ -379,7 +379,7 @@ def test_a_file_modified_a_moment_ago_is_held_back(tmp_path: Path):
     path = tmp_path / "a.jpg"
     path.write_bytes(b"x")
     st = path.stat()
-    fresh = FoundFile(path, st.st_size, st.st_mtime_ns)
+    fresh = FoundFile(path, st.st_size, st.st_mtime_ns)  # no event about it yet
     assert changes.unsettled(fresh)
     assert len(changes) == 1  # it waits for the next run
     old(path)
