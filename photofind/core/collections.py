@@ -39,7 +39,7 @@ from photofind.core.collection_store import (
     CollectionStore,
     builtin_labels,
 )
-from photofind.core.cutoff import count_matches
+from photofind.core.cutoff import count_matches, needs_more
 
 TOP_LABELS = 3  # the viewer's details panel: enough to see the runner-up, not a list
 
@@ -69,7 +69,8 @@ class LibraryVectors:
         return self._loaded
 
     def refresh(self) -> bool:
-        """Bring the vectors up to date with the catalog; True when they changed."""
+        """Bring the vectors up to date with the catalog; True when they changed. Only the
+        vectors of photos that are new or whose content changed are read."""
         rows = self.catalog.select(
             "SELECT p.id, p.content_hash FROM photos p JOIN embeddings e ON e.photo_id = p.id "
             "WHERE e.model_id = ? ORDER BY p.id",
@@ -77,25 +78,32 @@ class LibraryVectors:
         )
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         hashes = [bytes(r[1] or b"") for r in rows]
-        held = dict(zip(self.ids.tolist(), self.hashes, strict=True))
-        keep = np.fromiter(
-            (held.get(i) == h for i, h in zip(ids.tolist(), hashes, strict=True)),
-            dtype=bool, count=len(ids),
-        )  # fmt: skip
-        if self._loaded and keep.all() and len(ids) == len(self.ids):
+        held = len(self.ids)
+        pos = np.searchsorted(self.ids, ids)
+        if held:
+            at = np.minimum(pos, held - 1)
+            same = self.ids[at] == ids
+            keep = np.fromiter(
+                (ok and self.hashes[p] == h
+                 for ok, p, h in zip(same.tolist(), at.tolist(), hashes, strict=True)),
+                dtype=bool, count=len(ids),
+            )  # fmt: skip
+        else:
+            keep = np.zeros(len(ids), dtype=bool)
+        if self._loaded and keep.all() and len(ids) == held:
             return False
-        matrix = np.zeros((len(ids), self.matrix.shape[1]), dtype=np.float32)
-        if keep.any():
-            matrix[keep] = self.matrix[np.searchsorted(self.ids, ids[keep])]
-        if not keep.all():
-            new_ids, vectors = self.catalog.embeddings(self.model_id, ids[~keep].tolist())
-            # A photo removed between the two reads has no vector: it goes at the next refresh.
-            found = np.isin(ids, new_ids) | keep
-            matrix[~keep & found] = vectors.reshape(len(new_ids), -1)
-            ids, matrix = ids[found], matrix[found]
-            hashes = [h for h, ok in zip(hashes, found.tolist(), strict=True) if ok]
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self.ids, self.matrix, self.hashes = ids, matrix / np.maximum(norms, 1e-12), hashes
+        got_ids, vectors = self.catalog.embeddings(self.model_id, ids[~keep].tolist())
+        # A photo removed between the two reads has no vector: it goes at the next refresh.
+        final = keep | np.isin(ids, got_ids)
+        kept = keep[final]
+        matrix = np.empty((int(final.sum()), self.matrix.shape[1]), dtype=np.float32)
+        _copy_rows(self.matrix, pos[keep], matrix, np.flatnonzero(kept))
+        if len(got_ids):
+            vectors = vectors.reshape(len(got_ids), -1)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            matrix[~kept] = vectors  # both in id order
+        self.ids, self.matrix = ids[final], matrix
+        self.hashes = [h for h, ok in zip(hashes, final.tolist(), strict=True) if ok]
         self.generation += 1
         self._loaded = True
         return True
@@ -112,15 +120,37 @@ class LibraryVectors:
         return np.fromiter((i for i, h in enumerate(self.hashes) if h in wanted), dtype=np.int64)
 
 
+def _copy_rows(source: np.ndarray, rows: np.ndarray, target: np.ndarray, at: np.ndarray) -> None:
+    """target[at] = source[rows], as one slice copy where both are runs (the usual refresh:
+    photos only added after the others), since a 100k x 512 fancy index copies twice."""
+
+    def run(x: np.ndarray) -> slice | np.ndarray:
+        return slice(int(x[0]), int(x[-1]) + 1) if len(x) and x[-1] - x[0] + 1 == len(x) else x
+
+    if len(rows):
+        target[run(at)] = source[run(rows)]
+
+
+FIRST_LOOK = 1024  # top scores sorted first; the rule rarely needs more (then four times more)
+
+
 def matches(scores: np.ndarray) -> np.ndarray:
     """Which photos match one query, from its scores over the whole library: search's rule
     (:func:`photofind.core.cutoff.count_matches`) with the exact mean and spread of these
-    scores, which are at hand here (search estimates them from a sample)."""
+    scores, which are at hand here (search estimates them from a sample). Only the top
+    scores are sorted, as many as the rule looks at (:func:`~photofind.core.cutoff.needs_more`)."""
     mask = np.zeros(len(scores), dtype=bool)
     if len(scores) == 0:
         return mask
-    order = np.argsort(-scores, kind="stable")
-    mask[order[: count_matches(scores[order], float(scores.mean()), float(scores.std()))]] = True
+    mean, sd = float(scores.mean()), float(scores.std())
+    look = min(FIRST_LOOK, len(scores))
+    while True:
+        top = np.argpartition(-scores, look - 1)[:look] if look < len(scores) else np.arange(look)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        if not needs_more(scores[top], mean, sd, len(scores)):
+            break
+        look = min(4 * look, len(scores))
+    mask[top[: count_matches(scores[top], mean, sd)]] = True
     return mask
 
 
@@ -201,22 +231,25 @@ class CollectionService:
         dim = self.vectors.matrix.shape[1]
         return np.stack([self._texts[t] for t in texts]) if texts else np.zeros((0, dim))
 
-    def _compute(self, collection: Collection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(photo ids, scores, by_hand) of the members, best first."""
+    def _queries(self, collection: Collection) -> np.ndarray:
         vectors = self.vectors
-        queries = np.concatenate(
+        return np.concatenate(
             [self._text_vectors(collection.descriptions),
              vectors.matrix[vectors.rows_of(collection.examples)]]
         ).astype(np.float32)  # fmt: skip
-        if len(vectors.ids) == 0 or len(queries) == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool)
-        scores = vectors.matrix @ queries.T  # the one product: every photo, every query
-        member = np.zeros(len(vectors.ids), dtype=bool)
+
+    def _decide(
+        self, collection: Collection, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(photo ids, scores, by_hand) of the members, best first, from every photo's
+        scores against each of the collection's queries ((n, queries))."""
+        vectors = self.vectors
+        n = len(vectors.ids)
+        member = np.zeros(n, dtype=bool)
         for column in scores.T:
             member |= matches(column)
-        best = scores.max(axis=1)
-        added = np.zeros(len(vectors.ids), dtype=bool)
+        best = scores.max(axis=1) if scores.shape[1] else np.zeros(n, dtype=np.float32)
+        added = np.zeros(n, dtype=bool)
         added[vectors.rows_of(collection.includes | collection.examples)] = True
         by_hand = added & ~member
         member |= added
@@ -225,17 +258,41 @@ class CollectionService:
         rows = rows[np.lexsort((vectors.ids[rows], -best[rows]))]
         return vectors.ids[rows], best[rows], by_hand[rows]
 
-    def _members_of(self, collection: Collection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    @staticmethod
+    def _key(generation: int, collection: Collection) -> tuple:
+        return (
+            generation, collection.descriptions, collection.includes, collection.excludes,
+            collection.examples,
+        )  # fmt: skip
+
+    def _compute(self, collections: Sequence[Collection]) -> None:
+        """Bring the members of these collections up to date, all of them from one matrix
+        product (the library's vectors are read from memory once, whatever their number)."""
         with self._lock:
             self.vectors.ensure_loaded()
-            key = (
-                self.vectors.generation, collection.descriptions, collection.includes,
-                collection.excludes, collection.examples,
-            )  # fmt: skip
-            cached = self._members.get(collection.name)
-            if cached is None or cached[0] != key:
-                cached = (key, *self._compute(collection))
-                self._members[collection.name] = cached
+            generation = self.vectors.generation
+            stale = [
+                c for c in collections
+                if self._members.get(c.name, (None,))[0] != self._key(generation, c)
+            ]  # fmt: skip
+            if not stale:
+                return
+            queries = [self._queries(c) for c in stale]
+            stacked = np.concatenate(queries)
+            scores = self.vectors.matrix @ stacked.T  # every photo against every query
+            start = 0
+            for collection, own in zip(stale, queries, strict=True):
+                part = scores[:, start : start + len(own)]
+                start += len(own)
+                self._members[collection.name] = (
+                    self._key(generation, collection),
+                    *self._decide(collection, part),
+                )
+
+    def _members_of(self, collection: Collection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            self._compute([collection])
+            cached = self._members[collection.name]
             return cached[1], cached[2], cached[3]
 
     def member_ids(self, name: str) -> np.ndarray:
@@ -255,11 +312,17 @@ class CollectionService:
 
     def counts(self) -> dict[str, int]:
         """Members of every collection that is on, by name."""
-        return {c.name: len(self._members_of(c)[0]) for c in self.all()}
+        collections = self.all()
+        with self._lock:
+            self._compute(collections)
+            return {c.name: len(self._members[c.name][1]) for c in collections}
 
     def sensitive_ids(self) -> np.ndarray:
         """Photo ids of the members of every sensitive collection that is on."""
-        found = [self.member_ids(c.name) for c in self.all() if c.sensitive]
+        sensitive = [c for c in self.all() if c.sensitive]
+        with self._lock:
+            self._compute(sensitive)
+            found = [self._members[c.name][1] for c in sensitive]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def any_sensitive(self) -> bool:
