@@ -136,7 +136,9 @@ def _add_collections_v4(db: sqlite3.Connection) -> None:
     added to or took out of one), so they live here, where they are backed up, and not in
     settings. Members themselves are not stored: they follow from the vectors. A row for a
     built-in collection holds only the user's changes to it (NULL: as shipped). Corrections
-    name a photo by its content, so they outlive a re-index, a move and a removed folder."""
+    name a photo by its content and by its row: after each index run the one that still
+    holds follows the other (an edited file keeps its row, a folder removed and added again
+    keeps the content), so they outlive a re-index, a move, an edit and a removed folder."""
     _execute_script(
         db,
         """
@@ -152,6 +154,7 @@ def _add_collections_v4(db: sqlite3.Connection) -> None:
         CREATE TABLE collection_photos (
             collection_id INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
             content_hash BLOB NOT NULL,
+            photo_id INTEGER,  -- no REFERENCES: a correction outlives the photo's row
             role TEXT NOT NULL CHECK (role IN ('include', 'exclude', 'example')),
             PRIMARY KEY (collection_id, content_hash)
         ) WITHOUT ROWID;

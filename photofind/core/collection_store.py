@@ -28,6 +28,14 @@ MAX_NAME_CHARS = 80  # a sidebar row and a collection:NAME operator stay readabl
 MAX_DESCRIPTIONS = 32
 
 
+@dataclass(frozen=True)
+class PhotoRef:
+    """A photo as a correction names it: its content, and the catalog row that held it."""
+
+    content_hash: bytes
+    photo_id: int
+
+
 class CollectionError(PhotofindError):
     """A collection cannot be made, found or changed as asked."""
 
@@ -202,7 +210,7 @@ class CollectionStore:
         descriptions: Iterable[str],
         *,
         sensitive: bool = False,
-        examples: Iterable[bytes] = (),
+        examples: Iterable[PhotoRef] = (),
     ) -> None:
         name = clean_name(name)
         texts = clean_descriptions(descriptions)
@@ -278,26 +286,51 @@ class CollectionStore:
             db.execute("DELETE FROM collections WHERE name = ?", (collection.name,))
         return collection
 
-    def correct(self, name: str, content_hashes: Iterable[bytes], role: str | None) -> None:
+    def correct(self, name: str, photos: Iterable[PhotoRef], role: str | None) -> None:
         """``role`` INCLUDE or EXCLUDE for these photos; None forgets the correction, so the
         model decides again."""
         collection = self.get(name)
-        hashes = list(content_hashes)
+        refs = list(photos)
         with self.catalog.transaction() as db:
             row_id = self._row_id(db, collection)
             if role is None:
                 db.executemany(
-                    "DELETE FROM collection_photos WHERE collection_id = ? AND content_hash = ? "
-                    "AND role != 'example'",
-                    [(row_id, h) for h in hashes],
+                    "DELETE FROM collection_photos WHERE collection_id = ? AND role != 'example' "
+                    "AND (content_hash = ? OR photo_id = ?)",
+                    [(row_id, ref.content_hash, ref.photo_id) for ref in refs],
                 )
             else:
-                self._set_roles(db, row_id, hashes, role)
+                self._set_roles(db, row_id, refs, role)
 
     @staticmethod
-    def _set_roles(db, row_id: int, hashes: Iterable[bytes], role: str) -> None:
-        db.executemany(
-            "INSERT OR REPLACE INTO collection_photos (collection_id, content_hash, role) "
-            "VALUES (?, ?, ?)",
-            [(row_id, h, role) for h in hashes],
-        )
+    def _set_roles(db, row_id: int, refs: Iterable[PhotoRef], role: str) -> None:
+        for ref in refs:
+            # One correction per photo: the newest, whether it names its row or its content.
+            db.execute(
+                "DELETE FROM collection_photos WHERE collection_id = ? AND photo_id = ?",
+                (row_id, ref.photo_id),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO collection_photos (collection_id, content_hash, "
+                "photo_id, role) VALUES (?, ?, ?, ?)",
+                (row_id, ref.content_hash, ref.photo_id, role),
+            )
+
+    def follow_photos(self) -> None:
+        """After an index run, each correction follows its photo: a row that is still there
+        with new content (the file was edited) lends it its new content hash, and content
+        that is now in another row (the folder was removed and added again) lends it that
+        row. A correction whose photo left the library altogether stays for its return."""
+        with self.catalog.transaction() as db:
+            db.execute(
+                "UPDATE OR REPLACE collection_photos SET content_hash = (SELECT p.content_hash "
+                "FROM photos p WHERE p.id = collection_photos.photo_id) WHERE EXISTS (SELECT 1 "
+                "FROM photos p WHERE p.id = collection_photos.photo_id AND p.content_hash IS "
+                "NOT NULL AND p.content_hash != collection_photos.content_hash)"
+            )
+            db.execute(
+                "UPDATE collection_photos SET photo_id = (SELECT MIN(p.id) FROM photos p WHERE "
+                "p.content_hash = collection_photos.content_hash) WHERE NOT EXISTS (SELECT 1 "
+                "FROM photos p WHERE p.id = collection_photos.photo_id) AND EXISTS (SELECT 1 "
+                "FROM photos p WHERE p.content_hash = collection_photos.content_hash)"
+            )

@@ -37,6 +37,7 @@ from photofind.core.collection_store import (
     Collection,
     CollectionError,
     CollectionStore,
+    PhotoRef,
     builtin_labels,
 )
 from photofind.core.cutoff import count_matches, needs_more
@@ -208,7 +209,7 @@ class CollectionService:
         """Forget the corrections of these photos: the model decides again."""
         self.store.correct(name, self._hashes(photos), None)
 
-    def _hashes(self, photos: Sequence[Path]) -> list[bytes]:
+    def _hashes(self, photos: Sequence[Path]) -> list[PhotoRef]:
         out = []
         for photo in photos:
             row = self.catalog.photo_by_path(Path(os.path.abspath(photo)))
@@ -217,7 +218,7 @@ class CollectionService:
                     f"{photo} is not an indexed photo of the library; add its folder with "
                     "'photofind index FOLDER' first."
                 )
-            out.append(row.content_hash)
+            out.append(PhotoRef(row.content_hash, row.id))
         return out
 
     # -- members ------------------------------------------------------------------------

@@ -12,8 +12,11 @@ import numpy as np
 
 from photofind.core.backup import back_up_if_changed
 from photofind.core.catalog import Catalog, Counts
+from photofind.core.classify import ZeroShotClassifier
 from photofind.core.clip.bundle import ModelBundle, find_model
 from photofind.core.clip.encoder import ClipEncoder, resolve_provider
+from photofind.core.collection_store import CollectionStore
+from photofind.core.collections import CollectionService
 from photofind.core.config import AppPaths, query_language
 from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
@@ -37,6 +40,16 @@ class Library:
     index_status: str  # how the vector index came up: "loaded", "patched" or "rebuilt"
     _previous: tuple[ClipEncoder, VectorIndex] | None = None
     _changes_backed_up: int = 0  # the catalog's change count when it was last backed up
+    _collections: CollectionService | None = None
+
+    @property
+    def collections(self) -> CollectionService:
+        """The smart collections, as the model answering searches sees them (made on first
+        use: a command that never looks at a collection loads no vectors for them)."""
+        encoder = self.search.encoder
+        if self._collections is None or self._collections.model_id != encoder.model_id:
+            self._collections = CollectionService(self.catalog, ZeroShotClassifier(encoder))
+        return self._collections
 
     @property
     def read_only(self) -> bool:
@@ -71,7 +84,10 @@ class Library:
 
         Raises CatalogDamagedError when the backup finds the catalog damaged; a backup that
         cannot be written (a full disk) is logged, and the older backups stay."""
+        CollectionStore(self.catalog).follow_photos()  # before the backup, which keeps it
         self._changes_backed_up = back_up_if_changed(self.catalog, self._changes_backed_up)
+        if self._collections is not None:
+            self._collections.refresh()
         if self.counts().pending:
             return False
         self._remember_complete()
