@@ -19,6 +19,7 @@ import pytest
 
 from photofind.core import watch as watch_module
 from photofind.core.config import BUSY_TIMEOUT_ENV, app_paths
+from photofind.core.drives import polling_reason
 from photofind.core.library import Library, open_library
 from photofind.core.scanner import FoundFile
 from photofind.core.shapes import generate_library
@@ -412,3 +413,41 @@ def test_only_photos_outside_hidden_and_own_folders_count(tmp_path: Path):
     handler.on_any_event(Event("closed", root / "a.jpg"))
     handler.on_any_event(Event("created", root / "sub", is_directory=True))
     assert len(changes) == 2
+
+
+MOUNTINFO = """\
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+40 22 0:35 / /mnt/nas rw,relatime shared:20 - nfs4 nas:/photos rw,vers=4.2
+41 22 8:17 / /run/media/ann/CARD rw,nosuid shared:21 - vfat /dev/sdb1 rw
+42 22 8:33 / /run/media/ann/Backup\\040Disk rw,nosuid shared:22 - ext4 /dev/sdc1 rw
+43 40 0:36 / /mnt/nas/local rw shared:23 - tmpfs tmpfs rw
+"""
+
+
+def test_network_and_removable_drives_are_polled(tmp_path: Path):
+    info = tmp_path / "mountinfo"
+    info.write_text(MOUNTINFO)
+
+    def reason(folder: str) -> str | None:
+        return polling_reason(Path(folder), os.fspath(info))
+
+    assert reason("/home/ann/Pictures") is None
+    assert reason("/mnt/nas/2024/summer") == "a network drive (nfs4)"
+    assert reason("/mnt/nas/local/x") is None  # a local mount on top of the share
+    assert reason("/run/media/ann/CARD/DCIM") == "a removable drive (vfat)"
+    assert reason("/run/media/ann/Backup Disk/photos") == "a removable drive (ext4)"
+    assert reason("/mnt/nasty") is None  # a name that only begins like a mount point
+
+
+def test_a_folder_on_a_network_drive_is_polled_and_said_once(
+    lib: Library, photos: Path, start, newcomers, monkeypatch
+):
+    monkeypatch.setattr(watch_module, "polling_reason", lambda folder: "a network drive (nfs4)")
+    monkeypatch.setattr(watch_module, "RECHECK_S", 0.2)
+    watcher, rec = start(poll_interval_s=0.3)
+    assert watcher.polled == [photos]
+    target = photos / newcomers[0].name
+    shutil.copy(newcomers[0], target)
+    wait_for(lambda: os.fspath(target) in searchable(lib), "a new photo on the share")
+    notes = rec.notes("polling")
+    assert len(notes) == 1 and "network drive (nfs4)" in notes[0].text, notes
