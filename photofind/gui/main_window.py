@@ -12,12 +12,13 @@ import contextlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPixmap
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QPixmap
 from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -29,25 +30,28 @@ from photofind.core.search import SearchHit
 from photofind.core.settings import save_settings
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import states, text
+from photofind.gui.browse.wiring import SIDEBAR_WIDTH, BrowseWiring
 from photofind.gui.dialogs.error_report import ErrorPresenter
 from photofind.gui.dialogs.failures import FailuresDialog
 from photofind.gui.dialogs.models import ModelsDialog
-from photofind.gui.dialogs.preview import PreviewDialog
 from photofind.gui.icon import render as render_icon
 from photofind.gui.library_actions import LibraryActions
 from photofind.gui.library_session import LibrarySession
+from photofind.gui.menus import build_menus
 from photofind.gui.model_choice import ModelChoice
 from photofind.gui.query_images import mime_has_images
 from photofind.gui.query_input import QueryInput
 from photofind.gui.results.actions import PhotoActions
-from photofind.gui.results.pane import ResultsPane
+from photofind.gui.results.pane import ResultsPane, found
 from photofind.gui.results.pixmaps import ThumbnailStore
 from photofind.gui.style import STYLE_SHEET
 from photofind.gui.system import SystemActions
+from photofind.gui.viewer import PhotoViewer
 from photofind.gui.widgets.drop_overlay import DropOverlay
 from photofind.gui.widgets.empty_state import EmptyState
 from photofind.gui.widgets.index_status import IndexStatus
 from photofind.gui.widgets.model_status import ModelStatus
+from photofind.gui.widgets.query_chips import QueryNotes
 from photofind.gui.widgets.search_bar import SearchBar
 from photofind.gui.workers.search import SearchOutcome
 from photofind.gui.workers.thumbnails import ThumbnailLoader
@@ -55,6 +59,7 @@ from photofind.gui.workers.thumbnails import ThumbnailLoader
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1120, 760)
+MIN_WIDTH = 560  # half of a 1366 px laptop screen, less the window frame
 MESSAGE_MS = 8000  # long enough to read a sentence twice
 
 
@@ -92,16 +97,16 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._results_seq = 0
         self.model_choice = ModelChoice(session, self)
-        self.library_actions = LibraryActions(session, self)
+        self.library_actions = LibraryActions(session, self, self.model_choice)
 
         # widgets
         self.search_bar = SearchBar(self)
         self.input = QueryInput(self.search_bar, session.query, self)
         self.fetcher = self.input.fetcher
+        self.query_notes = QueryNotes(self.search_bar.operators, self)
         self.results = ResultsPane(
             self.thumbnails,
             sort=settings.sort,
-            min_score=settings.min_score,
             zoom=settings.thumbnail_size,
             parent=self,
         )
@@ -109,9 +114,12 @@ class MainWindow(QMainWindow):
         self.empty.set_picture(_icon_pixmap(88, self.devicePixelRatioF()))
         self.index_status = IndexStatus(self)
         self.model_status = ModelStatus(self)
-        self.photo_actions = PhotoActions(self.results, self.system, self.input.find_similar, self)
+        self.photo_actions = PhotoActions(session, self.system, self.input.find_similar, self)
+        self.places = BrowseWiring(self)
+        self.browse, self.sidebar = self.places.page, self.places.sidebar
+        self.viewer_closed = self.photo_actions.viewer_closed
         self._build_layout()
-        self._build_menus()
+        build_menus(self)
         self.overlay = DropOverlay(self.centralWidget())
         self._connect()
 
@@ -132,55 +140,22 @@ class MainWindow(QMainWindow):
         bar_row = QVBoxLayout()
         bar_row.setContentsMargins(14, 0, 14, 0)
         bar_row.addWidget(self.search_bar)
+        bar_row.addWidget(self.query_notes)
         layout.addLayout(bar_row)
         self.pages = QStackedWidget(central)
         self.pages.addWidget(self.results)
         self.pages.addWidget(self.empty)
-        layout.addWidget(self.pages, 1)
+        self.pages.addWidget(self.browse)
+        self.splitter = QSplitter(central)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([SIDEBAR_WIDTH, DEFAULT_SIZE.width() - SIDEBAR_WIDTH])
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.model_status.add_to(self.statusBar())
         self.statusBar().addPermanentWidget(self.index_status)
-
-    def _build_menus(self) -> None:
-        library = self.menuBar().addMenu("&Library")
-        actions = self.library_actions
-        self.add_folder_action = library.addAction("&Add folder…", actions.choose_folder)
-        self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.remove_menu = library.addMenu("&Remove folder")
-        self.remove_menu.aboutToShow.connect(lambda: actions.fill_remove_menu(self.remove_menu))
-        library.addSeparator()
-        self.pause_action = library.addAction("&Pause indexing")
-        self.pause_action.setCheckable(True)
-        self.pause_action.toggled.connect(self.set_paused)
-        library.addAction("&Look for new photos now", self.session.start_indexing)
-        library.addAction("&Files that could not be read…", actions.show_failures)
-        library.addSeparator()
-        library.addAction("&Models…", self.show_models)
-        library.addSeparator()
-        self.demo_action = library.addAction("Add the &demo library", actions.add_demo)
-        library.addSeparator()
-        quit_action = library.addAction("&Quit", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-
-        view = self.menuBar().addMenu("&View")
-        zoom_in = view.addAction("Larger thumbnails", lambda: self.zoom(1))
-        zoom_in.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])
-        zoom_out = view.addAction("Smaller thumbnails", lambda: self.zoom(-1))
-        zoom_out.setShortcuts([QKeySequence.StandardKey.ZoomOut])
-        view.addSeparator()
-        group = QActionGroup(self)
-        self.sort_actions: dict[str, QAction] = {}
-        for key, label in (("relevance", "Best match first"), ("date", "Newest first")):
-            action = view.addAction(label, lambda k=key: self.results.set_sort(k))
-            action.setCheckable(True)
-            group.addAction(action)
-            self.sort_actions[key] = action
-        view.addSeparator()
-        focus = view.addAction("Search", self.search_bar.focus_all)
-        focus.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("Ctrl+L")])
-
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&About photofind", self.show_about)
 
     def _connect(self) -> None:
         self.input.message.connect(self.show_message)
@@ -189,11 +164,11 @@ class MainWindow(QMainWindow):
         results = self.results
         results.summary_changed.connect(self._update_summary)
         results.sort_changed.connect(self._on_sort)
-        results.min_score_changed.connect(lambda value: setattr(self.settings, "min_score", value))
+        self.query_notes.models_requested.connect(lambda m: self.show_models(prepare_install=m or None))
         results.zoom_changed.connect(lambda size: setattr(self.settings, "thumbnail_size", size))
-        results.open_requested.connect(self.photo_actions.open_photo)
-        results.preview_requested.connect(self.photo_actions.show_preview)
-        results.context_requested.connect(lambda hits, where: self.context_menu(hits).exec(where))
+        results.zoom_changed.connect(self.browse.set_thumbnail_size)
+        results.open_requested.connect(self.places.view_result)
+        results.context_requested.connect(self.places.results_context)
         self.photo_actions.message.connect(self.show_message)
         results.paste_requested.connect(self.input.paste)
 
@@ -228,12 +203,19 @@ class MainWindow(QMainWindow):
         if outcome.request.quiet:
             self._on_refreshed(outcome)
             return
+        self.query_notes.show_outcome(outcome)
+        if outcome.query_error:
+            return  # said under the field; the results of what could be searched stay
         new_query = outcome.seq != self._results_seq  # not the rest of the query shown
         self._results_seq = outcome.seq
-        self.results.show_hits(outcome.hits, new_query=new_query)
+        shown = self._shown_hits(outcome)
+        self.results.show_hits(shown, new_query=new_query, **found(outcome, shown))
         if outcome.error:
             self.show_message(outcome.error)
         self._update_page()
+
+    def _shown_hits(self, outcome: SearchOutcome) -> list[SearchHit]:
+        return self.places.shown_hits(outcome.hits, outcome.request.images)
 
     def _on_refreshed(self, outcome: SearchOutcome) -> None:
         """A quiet refresh: shown if that disturbs no one (see the results pane); else the
@@ -242,9 +224,10 @@ class MainWindow(QMainWindow):
         if not outcome.complete:
             return  # the rest follows at once: apply the whole list in one go
         self._results_seq = outcome.seq
-        if outcome.error:
+        if outcome.error or outcome.query_error:
             return  # the query worked a moment ago; keep its results
-        if self.results.offer_refresh(outcome.hits):
+        shown = self._shown_hits(outcome)
+        if self.results.offer_refresh(shown, **found(outcome, shown)):
             self._update_page()
         else:
             self.show_message(
@@ -271,51 +254,53 @@ class MainWindow(QMainWindow):
         indexing = session.indexing.running
         photos = session.counts.photos
         if not session.folders:
-            page = states.first_run(model_name, session.model_offer())
+            page = states.first_run(model_name, session.model_offers())
             if session.making_demo:
                 page = states.making_demo()
+        elif query.is_empty and self.browse.has_photos:
+            self.pages.setCurrentWidget(self.browse)
+            return
         elif query.is_empty:
             page = states.idle(
-                model_name, photos, indexing, session.has_demo, session.model_offer()
+                model_name, photos, indexing, session.has_demo, session.model_offers()
             )
         elif self.results.has_rows:
             self.pages.setCurrentWidget(self.results)
             return
-        elif query.last is None:
-            return  # the first results are on their way: keep what is shown
+        elif query.last is None or query.last.query_error:
+            return  # the first results are on their way, or the text is being corrected
         else:
-            page = states.no_results(
-                query.last.error,
-                self.results.total,
-                self.results.hidden,
-                self.results.min_score,
-                photos,
-                indexing,
-            )
-        self.empty.show_state(page.state, page.title, page.body, page.buttons)
+            last = query.last
+            what = f"“{last.request.text}”" if last.request.text.strip() else "this photo"
+            closest = self.results.has_closest
+            page = states.no_results(last.error, what, closest, last.scored, photos, indexing)
+        self.empty.show_state(page.state, page.title, page.body, page.buttons, page.tips)
         self.pages.setCurrentWidget(self.empty)
 
     @property
     def page_state(self) -> str:
-        """ "results" or the empty state's name (tests and screenshots read it)."""
-        return "results" if self.pages.currentWidget() is self.results else self.empty.state
+        """ "results", "browse" or the empty state's name (tests and screenshots read it)."""
+        shown = self.pages.currentWidget()
+        if shown is self.browse:
+            return "browse"
+        return "results" if shown is self.results else self.empty.state
 
     def _on_empty_action(self, key: str) -> None:
         if key == "add-folder":
             self.library_actions.choose_folder()
         elif key == "demo":
             self.add_demo()
-        elif key == "show-all":
-            self.results.show_all()
-        elif key == "download-default" and (offer := self.session.model_offer()):
-            self.show_models(prepare_install=offer.name)
-        elif key == "use-default" and (offer := self.session.model_offer()):
-            self.model_choice.use(offer.name)
+        elif key == "show-closest":
+            self.results.show_closest()
+        elif key.startswith("download:"):
+            self.show_models(prepare_install=key.partition(":")[2])
+        elif key.startswith("use:"):
+            self.model_choice.use(key.partition(":")[2])
 
     # -- library ----------------------------------------------------------------------------
 
     def add_folder(self, folder: Path) -> None:
-        self.session.add_folder(folder)
+        self.library_actions.add_folder(folder)
 
     def add_demo(self) -> None:
         self.library_actions.add_demo()
@@ -380,11 +365,11 @@ class MainWindow(QMainWindow):
     # -- results ----------------------------------------------------------------------------
 
     @property
-    def preview(self) -> PreviewDialog | None:
-        return self.photo_actions.preview
+    def viewer(self) -> PhotoViewer | None:
+        return self.photo_actions.viewer
 
     def context_menu(self, hits: list[SearchHit]) -> QMenu:
-        return self.photo_actions.context_menu(hits)
+        return self.photo_actions.context_menu(hits, lambda: self.places.view_result(hits[0]))
 
     def _on_sort(self, mode: str) -> None:
         self.settings.sort = mode
@@ -392,7 +377,7 @@ class MainWindow(QMainWindow):
             self.sort_actions[mode].setChecked(True)
 
     def zoom(self, direction: int) -> None:
-        self.results.zoom(direction)
+        self.results.zoom(direction)  # the browse grid follows zoom_changed
 
     def show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, MESSAGE_MS)
@@ -419,12 +404,16 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802
         self.overlay.hide()
         event.acceptProposedAction()
-        self.input.offer_images(event.mimeData())
+        adding = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        self.input.offer_images(event.mimeData(), add=adding)
 
     # -- geometry and shutdown --------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
-        self.resize(DEFAULT_SIZE)
+        # Never larger than the screen (a 2x laptop screen has 683 logical pixels across).
+        available = self.screen().availableGeometry().size()
+        self.setMinimumWidth(min(MIN_WIDTH, available.width()))
+        self.resize(DEFAULT_SIZE.boundedTo(available * 0.92))
         encoded = self.settings.window_geometry
         if encoded:
             with contextlib.suppress(binascii.Error, ValueError):
@@ -435,6 +424,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.places.shutdown()
         self.session.shutdown()
         self.model_choice.shutdown()
         self.loader.shutdown()

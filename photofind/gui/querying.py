@@ -16,6 +16,7 @@ the library with another model); a query made meanwhile is searched when it star
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -44,6 +45,7 @@ class QueryController(QObject):
         self._text = ""
         self._images: tuple = ()
         self.limit = RESULT_LIMIT
+        self.folder: Path | None = None  # searches look only below it (None: everywhere)
         self.last: SearchOutcome | None = None
 
     @property
@@ -83,6 +85,13 @@ class QueryController(QObject):
         else:
             self._timer.start()
 
+    def set_folder(self, folder: Path | None) -> None:
+        """Search only below ``folder`` from now on; the query shown is searched again."""
+        if folder != self.folder:
+            self.folder = folder
+            if not self.is_empty:
+                self.search_now()
+
     def search_now(self) -> None:
         self._timer.stop()
         self._seq += 1
@@ -108,7 +117,7 @@ class QueryController(QObject):
     def _submit(self, *, quiet: bool = False) -> None:
         if self._thread is not None:
             self._thread.submit(
-                SearchRequest(self._seq, self._text, self._images, self.limit, quiet)
+                SearchRequest(self._seq, self._text, self._images, self.limit, quiet, self.folder)
             )
 
     def _on_searched(self, outcome: SearchOutcome) -> None:

@@ -37,19 +37,22 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
     tooltip = window.results.model.index(0).data(Qt.ItemDataRole.ToolTipRole)
     assert names[0] in tooltip and "Score:" in tooltip and str(library_photos) in tooltip
 
-    # Enter opens, Space previews, the context menu copies and finds similar photos
+    # Enter and Space open the viewer, the context menu copies and finds similar photos
     window.results.view.setFocus()
     window.results.view.setCurrentIndex(window.results.model.index(0))
     qtbot.keyClick(window.results.view, Qt.Key.Key_Return)
-    assert window.system.opened == [window.results.model.hit(0).path]
+    assert window.viewer is not None and window.viewer.item.path.name == names[0]
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Space)  # Space closes it again
+    assert not window.viewer.isVisible()
     qtbot.keyClick(window.results.view, Qt.Key.Key_Space)
-    assert window.preview is not None and window.preview.isVisible()
-    assert window.preview.fields["name"].text() == names[0]
-    window.preview.close()
+    assert window.viewer.isVisible() and window.viewer.item.path.name == names[0]
+    window.viewer.close()
     first = window.results.model.hit(0)
     menu = window.context_menu([first])
     actions = {a.text(): a for a in menu.actions()}
-    assert {"Open", "Show in folder", "Copy path", "Find similar"} <= set(actions)
+    assert {"View", "Open with default app", "Show in folder", "Copy path", "Find similar"} <= set(
+        actions
+    )
     actions["Copy path"].trigger()
     assert window.system.copied == [[first.path]]
     actions["Find similar"].trigger()
@@ -57,17 +60,17 @@ def test_typing_finds_red_circles_first(qtbot, make_window, library_photos):
     qtbot.waitUntil(
         lambda: window.session.query.last.request.images == (first.path,), timeout=10_000
     )
-    assert window.results.model.hit(0).path == first.path  # a photo is most like itself
+    assert first.path not in [h.path for h in window.results.hits()]  # not itself first
 
     # results drag out as file URLs
     mime = window.results.model.mimeData([window.results.model.index(0)])
-    assert mime.urls() == [QUrl.fromLocalFile(str(first.path))]
+    assert mime.urls() == [QUrl.fromLocalFile(str(window.results.hits()[0].path))]
 
-    # Esc clears text and images and goes back to the idle page
+    # Esc clears text and images and goes back to browsing the library
     window.search_bar.field.setFocus()
     qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Escape)
     assert window.search_bar.chips() == [] and window.search_bar.text() == ""
-    assert window.page_state == "idle"
+    assert window.page_state == "browse"
 
 
 def _drop(widget, mime: QMimeData) -> None:

@@ -1,4 +1,6 @@
-"""Paints one result cell: the thumbnail fitted in a square, and a score badge.
+"""Paints one result cell: the thumbnail fitted in a square with a relevance bar along its
+foot (the score itself is in the tooltip and the viewer), or the divider row above the
+photos that do not match, across the whole width.
 
 Painting asks the thumbnail store for the picture; the store decodes only what is asked
 for, so only the cells on screen are ever decoded. Until a thumbnail arrives the cell
@@ -14,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photofind.core.search import SearchHit
-from photofind.gui.results.model import HIT_ROLE
+from photofind.gui.results.model import DIVIDER_ROLE, HIT_ROLE, RELEVANCE_ROLE
 from photofind.gui.results.pixmaps import Broken, ThumbnailStore
 
 PADDING = 6  # around the picture, inside the cell: room for the selection frame
@@ -22,6 +24,9 @@ RADIUS = 6.0
 # Pictures scaled to their cell and rounded, ready to blit: scaling a 256-px thumbnail
 # smoothly on every paint made scrolling miss frames. ~3 screens of the largest cells.
 MAX_RENDERED = 600
+DIVIDER_HEIGHT = 34  # one line of text with room above and below: a break, not a gap
+BAR_HEIGHT = 4
+BAR_WIDTH = 48  # a gauge to glance at, not a chart: the score is in the tooltip
 
 
 def fitted(width: int, height: int, box: QRect) -> QRect:
@@ -41,14 +46,21 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.device_ratio = 1.0
         self.painted_thumbnails = 0  # pictures (not placeholders) painted: benchmarks use it
         self._rendered: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
-        self._badge_font: QFont | None = None
+        self._divider_font: QFont | None = None
+        # Set by the view as its width changes: the columns spread over the whole width,
+        # and the divider row spans it.
+        self.cell_width = 0
+        self.row_width = 0
 
     def cell_size(self) -> QSize:
         side = self.size + 2 * PADDING
         return QSize(side, side)
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
-        return self.cell_size()
+        cell = self.cell_size()
+        if index.data(DIVIDER_ROLE) is not None:
+            return QSize(max(self.row_width, cell.width()), DIVIDER_HEIGHT)
+        return QSize(max(self.cell_width, cell.width()), cell.height())
 
     def paint(
         self,
@@ -58,6 +70,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
     ) -> None:
         hit: SearchHit | None = index.data(HIT_ROLE)
         if hit is None:
+            divider = index.data(DIVIDER_ROLE)
+            if divider is not None:
+                self._paint_divider(painter, QRect(option.rect), option.palette, divider)
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -103,7 +118,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
                     Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                     "Cannot show\nthis photo",
                 )
-        self._paint_badge(painter, target, hit.score)
+        bar = index.data(RELEVANCE_ROLE)
+        if bar is not None:  # browsing and filters alone have no scores to show
+            self._paint_bar(painter, target, bar, palette)
         if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
             pen = palette.color(QPalette.ColorRole.Highlight)
             painter.setPen(pen)
@@ -138,22 +155,43 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self._rendered.popitem(last=False)
         return rendered
 
-    def _paint_badge(self, painter: QPainter, target: QRect, score: float) -> None:
-        if self.size < 72:
-            return  # too small to read; the tooltip has the score
-        text = f"{score:.2f}"
-        if self._badge_font is None:
-            font = QFont(painter.font())
-            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
-            font.setBold(True)
-            self._badge_font = font
-        painter.setFont(self._badge_font)
-        metrics = painter.fontMetrics()
-        w = metrics.horizontalAdvance(text) + 10
-        h = metrics.height() + 2
-        badge = QRectF(target.right() - w - 4, target.bottom() - h - 4, w, h)
+    def _paint_bar(
+        self, painter: QPainter, target: QRect, relevance: float, palette: QPalette
+    ) -> None:
+        """A short bar along the picture's foot: its filled length is the relevance."""
+        inset = max(4, min(10, target.width() // 12))
+        track = QRectF(
+            target.left() + inset,
+            target.bottom() - inset - BAR_HEIGHT,
+            max(8, min(BAR_WIDTH, target.width() - 2 * inset)),
+            BAR_HEIGHT,
+        )
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 150))
-        painter.drawRoundedRect(badge, h / 2, h / 2)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setBrush(QColor(0, 0, 0, 110))
+        painter.drawRoundedRect(track.adjusted(-1, -1, 1, 1), BAR_HEIGHT, BAR_HEIGHT)
+        if relevance > 0:
+            filled = QRectF(track)
+            filled.setWidth(max(BAR_HEIGHT, track.width() * relevance))
+            painter.setBrush(QColor(255, 255, 255, 230))
+            painter.drawRoundedRect(filled, BAR_HEIGHT / 2, BAR_HEIGHT / 2)
+
+    def _paint_divider(self, painter: QPainter, row: QRect, palette: QPalette, text: str) -> None:
+        """The divider's words on the left, a line from them to the right edge."""
+        painter.save()
+        if self._divider_font is None:
+            font = QFont(painter.font())
+            font.setBold(True)
+            self._divider_font = font
+        painter.setFont(self._divider_font)
+        colour = palette.color(QPalette.ColorRole.PlaceholderText)
+        painter.setPen(colour)
+        left = row.left() + PADDING + 4
+        metrics = painter.fontMetrics()
+        words = QRect(left, row.top(), metrics.horizontalAdvance(text) + 2, row.height())
+        painter.drawText(words, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        line = colour
+        line.setAlpha(110)
+        painter.setPen(line)
+        y = row.center().y() + 1
+        painter.drawLine(words.right() + 10, y, row.right() - PADDING - 4, y)
+        painter.restore()

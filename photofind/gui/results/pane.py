@@ -20,17 +20,28 @@ from photofind.gui.results.model import ResultsModel
 from photofind.gui.results.pixmaps import ThumbnailStore
 from photofind.gui.results.toolbar import ResultsToolbar
 from photofind.gui.results.view import ResultsView
+from photofind.gui.workers.search import SearchOutcome
 
 PREFETCH = 40  # thumbnails asked for as results arrive: a screenful at the default size
 
 
+def found(outcome: SearchOutcome, shown: list[SearchHit]) -> dict:
+    """What the search says about ``shown`` (the outcome's hits, less any the window leaves
+    out, such as the query's own photo), as :meth:`ResultsPane.show_hits` takes it."""
+    left_out = sum(h.match for h in outcome.hits) - sum(h.match for h in shown)
+    return {
+        "matches": max(0, outcome.matches - left_out),
+        "scored": outcome.scored,
+        "spread": outcome.spread,
+    }
+
+
 class ResultsPane(QWidget):
     open_requested = Signal(SearchHit)
-    preview_requested = Signal(SearchHit)
+    escape_pressed = Signal()
     context_requested = Signal(list, QPoint)  # the hits (SearchHit), where (global)
     paste_requested = Signal()
     sort_changed = Signal(str)
-    min_score_changed = Signal(float)
     zoom_changed = Signal(int)
     summary_changed = Signal()  # the counts shown or hidden changed
 
@@ -39,7 +50,6 @@ class ResultsPane(QWidget):
         thumbnails: ThumbnailStore,
         *,
         sort: str,
-        min_score: float,
         zoom: int,
         parent: QWidget | None = None,
     ) -> None:
@@ -58,28 +68,29 @@ class ResultsPane(QWidget):
         thumbnails.ready.connect(self.model.thumbnail_arrived)
         self.model.summary_changed.connect(self.summary_changed)
         self.toolbar.sort_changed.connect(self._on_sort)
-        self.toolbar.min_score_changed.connect(self._on_min_score)
         self.toolbar.zoom_changed.connect(self._on_zoom)
         self.view.open_requested.connect(self.open_requested)
-        self.view.preview_requested.connect(self.preview_requested)
+        self.view.escape_pressed.connect(self.escape_pressed)
         self.view.context_requested.connect(self.context_requested)
         self.view.paste_requested.connect(self.paste_requested)
         self.view.zoom_requested.connect(self.zoom)
-        self.toolbar.set_values(sort=sort, min_score=min_score, zoom=zoom)
+        self.toolbar.set_values(sort=sort, zoom=zoom)
         self._on_sort(sort)  # set_values says nothing when the sort shown is already this one
 
     # -- what is shown --------------------------------------------------------------------
 
-    def show_hits(self, hits: list[SearchHit], *, new_query: bool) -> None:
-        """Show ``hits``; ``new_query``: not the rest of the query shown, so start at the top."""
-        self.model.set_hits(hits)
+    def show_hits(self, hits: list[SearchHit], *, new_query: bool, **found) -> None:
+        """Show ``hits``; ``new_query``: not the rest of the query shown, so start at the top.
+        ``found``: what the search says about them (``matches``, ``scored``, ``spread``: see
+        :meth:`ResultsModel.set_hits`)."""
+        self.model.set_hits(hits, new_query=new_query, **found)
         if new_query:
             self.view.scrollToTop()
             size = round(self.delegate.size * self.delegate.device_ratio)
             for hit in self.model.hits()[:PREFETCH]:
                 self.thumbnails.pixmap(hit.path, size)
 
-    def offer_refresh(self, hits: list[SearchHit]) -> bool:
+    def offer_refresh(self, hits: list[SearchHit], **found) -> bool:
         """Show a quiet refresh's ``hits`` if that disturbs no one; False when they wait."""
         view = self.view
         in_use = (
@@ -88,12 +99,22 @@ class ResultsPane(QWidget):
             or view.selectionModel().hasSelection()
         )
         if self.model.keeps_rows(hits) or not in_use:
-            self.model.set_hits(hits)
+            self.model.set_hits(hits, **found)
             return True
         return False
 
     def clear(self) -> None:
-        self.model.set_hits([])
+        self.model.set_hits([], new_query=True)
+
+    def forget(self, photo_ids: list[int]) -> None:
+        """Photos that left the library (trashed) leave the grid at once."""
+        gone = set(photo_ids)
+        hits = self.model.hits()
+        if any(h.photo_id in gone for h in hits):
+            model = self.model
+            left = [h for h in hits if h.photo_id not in gone]
+            model.set_hits(left, matches=max(0, model.matches - (len(hits) - len(left))),
+                           scored=model.scored, spread=model._spread)  # fmt: skip
 
     def hits(self) -> list[SearchHit]:
         return self.model.hits()
@@ -107,18 +128,21 @@ class ResultsPane(QWidget):
         return self.model.total
 
     @property
-    def hidden(self) -> int:
-        return self.model.hidden
+    def matches(self) -> int:
+        return self.model.matches
 
     @property
-    def min_score(self) -> float:
-        return self.model.min_score
+    def has_closest(self) -> bool:
+        return self.model.has_closest
 
     def show_searching(self) -> None:
         self.toolbar.show_searching()
 
     def show_summary(self, elapsed_s: float | None) -> None:
-        self.toolbar.set_summary(self.model.rowCount(), self.model.hidden, elapsed_s)
+        model = self.model
+        shown = sum(h.match for h in model.hits())
+        closest = len(model.hits()) - shown
+        self.toolbar.set_summary(model.matches, shown, closest, model.scored, elapsed_s)
 
     # -- view options ---------------------------------------------------------------------
 
@@ -128,16 +152,13 @@ class ResultsPane(QWidget):
     def set_sort(self, mode: str) -> None:
         self.toolbar.set_sort(mode)
 
-    def show_all(self) -> None:
-        self.toolbar.set_min_score(0)
+    def show_closest(self) -> None:
+        """Show the closest photos although none matches ("Show closest anyway")."""
+        self.model.show_closest()
 
     def _on_sort(self, mode: str) -> None:
         self.model.set_sort(mode)
         self.sort_changed.emit(mode)
-
-    def _on_min_score(self, value: float) -> None:
-        self.model.set_min_score(value)
-        self.min_score_changed.emit(value)
 
     def _on_zoom(self, size: int) -> None:
         self.view.set_thumbnail_size(size)

@@ -1,13 +1,14 @@
 """The thumbnail grid: a QListView in icon mode over the results model.
 
-Keys: Enter opens the photo, Space previews it, Ctrl+wheel zooms. Results drag out as file
+Keys: Enter, Space or a double click open the photo in the viewer, Esc goes back to the
+search field, Ctrl+wheel zooms. Results drag out as file
 URLs (the model provides the mime data); the grid never accepts drops itself, so a photo
 dropped on it reaches the window, which searches for it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
@@ -22,7 +23,7 @@ ZOOM_STEP = 32
 
 class ResultsView(QListView):
     open_requested = Signal(SearchHit)
-    preview_requested = Signal(SearchHit)
+    escape_pressed = Signal()
     context_requested = Signal(list, QPoint)  # the hits (SearchHit), where (global)
     zoom_requested = Signal(int)  # +1 / -1
     paste_requested = Signal()
@@ -37,6 +38,9 @@ class ResultsView(QListView):
         self.setMovement(QListView.Movement.Static)  # drags go out of the window, never within
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # one size hint for all: layout of 10,000 rows is instant
+        self._row_width = 0
+        model.modelReset.connect(self._check_divider)
+        model.rowsInserted.connect(self._check_divider)
         self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setWrapping(True)
         self.setFlow(QListView.Flow.LeftToRight)
@@ -66,7 +70,12 @@ class ResultsView(QListView):
         """Spread the columns over the whole width instead of leaving a gap on the right.
 
         The width left for a vertical scroll bar is reserved even while it is hidden, so that
-        its appearing does not push the last column onto a new row."""
+        its appearing does not push the last column onto a new row.
+
+        The cells get their width from the delegate rather than from a grid: a grid puts every
+        row in a cell of one size, and the divider row must span the width at a fraction of
+        a cell's height (it is wider than what is left of its line, so it starts a new one,
+        and the photos after it start the next)."""
         cell = self._delegate.cell_size()
         width = self.viewport().width()
         scroll_bar = self.verticalScrollBar()
@@ -75,9 +84,17 @@ class ResultsView(QListView):
         width = max(1, width - 2)
         columns = max(1, width // cell.width())
         spread = width // columns if columns > 1 else cell.width()
-        grid = QSize(max(cell.width(), spread), cell.height())
-        if grid != self.gridSize():
-            self.setGridSize(grid)
+        spread = max(cell.width(), spread)
+        if (spread, width) != (self._delegate.cell_width, self._row_width):
+            self._delegate.cell_width = spread
+            self._delegate.row_width = self._row_width = width
+            self.scheduleDelayedItemsLayout()
+
+    def _check_divider(self, *_args) -> None:
+        """One size hint serves every row, except while the divider is among them."""
+        has_divider = getattr(self.model(), "divider_row", None) is not None
+        if self.uniformItemSizes() == has_divider:
+            self.setUniformItemSizes(not has_divider)
 
     def viewportEvent(self, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Resize:
@@ -93,7 +110,8 @@ class ResultsView(QListView):
     def selected_hits(self) -> list[SearchHit]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
         model = self.model()
-        return [model.index(r, 0).data(HIT_ROLE) for r in rows]
+        hits = [model.index(r, 0).data(HIT_ROLE) for r in rows]
+        return [h for h in hits if h is not None]  # the divider row is no photo
 
     def _on_double_click(self, index) -> None:
         hit = index.data(HIT_ROLE)
@@ -111,16 +129,22 @@ class ResultsView(QListView):
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
         hit = self.current_hit()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and hit is not None:
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and hit is not None:
             self.open_requested.emit(hit)
             return
-        if key == Qt.Key.Key_Space and hit is not None:
-            self.preview_requested.emit(hit)
+        if key == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
             return
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_requested.emit()
             return
         super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        # A visible focus cell from the first key on: the first photo when none is current.
+        if not self.currentIndex().isValid() and self.model().rowCount():
+            self.setCurrentIndex(self.model().index(0, 0))
+        super().focusInEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

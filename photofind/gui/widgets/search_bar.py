@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.gui.query_images import QueryImage, mime_has_images
+from photofind.gui.widgets.query_chips import OperatorChips
 
 PLACEHOLDER = "Describe a photo, or drop one here"
 CHIP_PICTURE = 26
@@ -72,6 +73,7 @@ class SearchField(QLineEdit):
     images_offered = Signal(QMimeData)
     escape_pressed = Signal()
     backspace_at_start = Signal()
+    down_pressed = Signal()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -81,6 +83,9 @@ class SearchField(QLineEdit):
                 return
         if event.key() == Qt.Key.Key_Escape:
             self.escape_pressed.emit()
+            return
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
             return
         if event.key() == Qt.Key.Key_Backspace and not self.text() and not self.hasSelectedText():
             self.backspace_at_start.emit()
@@ -102,14 +107,20 @@ class SearchField(QLineEdit):
     def dropEvent(self, event) -> None:  # noqa: N802
         if mime_has_images(event.mimeData()):
             event.acceptProposedAction()
-            self.images_offered.emit(_copy(event.mimeData()))
+            adding = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            self.images_offered.emit(_copy(event.mimeData(), adding=adding))
         else:
             super().dropEvent(event)
 
 
-def _copy(mime: QMimeData) -> QMimeData:
+ADD_MARK = "application/x-photofind-add"  # on a drop's data: add the image (Ctrl held)
+
+
+def _copy(mime: QMimeData, *, adding: bool = False) -> QMimeData:
     """Drop data lives only as long as the event; keep what is needed."""
     copy = QMimeData()
+    if adding:
+        copy.setData(ADD_MARK, b"1")
     for fmt in mime.formats():
         copy.setData(fmt, mime.data(fmt))
     if mime.hasImage():
@@ -123,8 +134,11 @@ class SearchBar(QFrame):
     text_edited = Signal(str)  # typed: search after a pause
     submitted = Signal()  # Enter: search now
     images_changed = Signal()  # a chip added or removed: search now
+    operators_changed = Signal()  # an operator chip removed or turned into words: search now
     images_offered = Signal(QMimeData)  # pasted or dropped on the field
     cleared = Signal()  # Esc
+    to_results = Signal()  # Down or Enter: on to the photos
+    photo_requested = Signal()  # the "Search with a photo" button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,7 +154,12 @@ class SearchBar(QFrame):
         self._chips = QHBoxLayout()
         self._chips.setSpacing(4)
         layout.addLayout(self._chips)
+        self.operators = OperatorChips(self)  # -sand, type:png, after:2019 ... as chips
+        layout.addWidget(self.operators)
         self.field = SearchField(self)
+        self.operators.attach(self.field)
+        self.operators.changed.connect(self.operators_changed)
+        self.operators.changed.connect(self._update_clear_button)
         self.field.setObjectName("searchField")
         self.field.setPlaceholderText(PLACEHOLDER)
         self.field.setFrame(False)
@@ -153,9 +172,19 @@ class SearchBar(QFrame):
         self.clear_button.setAutoRaise(True)
         self.clear_button.clicked.connect(self.clear)
         layout.addWidget(self.clear_button)
+        self.photo_button = QToolButton(self)
+        self.photo_button.setText("Photo…")
+        self.photo_button.setToolTip("Search with a photo from your disk (Ctrl+Shift+P)")
+        self.photo_button.setAutoRaise(True)
+        self.photo_button.setAccessibleName("Search with a photo")
+        self.photo_button.clicked.connect(self.photo_requested)
+        layout.addWidget(self.photo_button)
         self.field.textEdited.connect(self.text_edited)
         self.field.textChanged.connect(self._update_clear_button)
+        self.field.returnPressed.connect(self.operators.chip_all)  # before the search
         self.field.returnPressed.connect(self.submitted)
+        self.field.returnPressed.connect(self.to_results)
+        self.field.down_pressed.connect(self.to_results)
         self.field.escape_pressed.connect(self.clear)
         self.field.backspace_at_start.connect(self._remove_last_chip)
         self.field.images_offered.connect(self.images_offered)
@@ -167,7 +196,12 @@ class SearchBar(QFrame):
     def text(self) -> str:
         return self.field.text()
 
+    def query_text(self) -> str:
+        """What is searched: the operator chips' text, then the field's."""
+        return " ".join(p for p in (self.operators.text(), self.field.text()) if p)
+
     def set_text(self, text: str) -> None:
+        self.operators.clear()
         self.field.setText(text)
 
     def focus_all(self) -> None:
@@ -218,6 +252,8 @@ class SearchBar(QFrame):
         chip.deleteLater()
 
     def _remove_last_chip(self) -> None:
+        if self.operators.edit_last():
+            return  # the operator chip nearest the field is back in it, to edit
         chips = self.chips()
         if chips:
             self.remove_chip(chips[-1])
@@ -227,6 +263,7 @@ class SearchBar(QFrame):
         had_chips = bool(self.chips())
         for chip in self.chips():
             self._drop_chip(chip)
+        self.operators.clear()
         self.field.clear()
         self._update_clear_button()
         if had_chips:
@@ -234,7 +271,8 @@ class SearchBar(QFrame):
         self.cleared.emit()
 
     def _update_clear_button(self) -> None:
-        self.clear_button.setVisible(bool(self.field.text() or self.chips()))
+        visible = self.field.text() or self.chips() or self.operators.chips()
+        self.clear_button.setVisible(bool(visible))
 
 
 def _magnifier(side: int, colour) -> QPixmap:

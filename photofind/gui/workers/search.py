@@ -1,7 +1,14 @@
-"""Searching off the UI thread: one long-lived thread that always answers the newest query."""
+"""Searching off the UI thread: one long-lived thread that always answers the newest query.
+
+The typed text is read by the core's parser (:func:`~photofind.core.query.parse_query`, the
+one the command line uses); the query images join its terms, and the search says which
+results are matches (:meth:`~photofind.core.search.SearchService.find` with the closest
+other photos after them), so the window can show the matches above a divider.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +18,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from photofind.core import errorsink
+from photofind.core.browse import photo_ids_below
 from photofind.core.errors import PhotofindError
-from photofind.core.search import SearchHit, SearchService
+from photofind.core.filters import QueryError
+from photofind.core.query import Query, Term, parse_query
+from photofind.core.search import SearchHit, SearchResult, SearchService
+from photofind.core.understanding import QueryNotice, query_notices
 from photofind.gui.workers import track_thread
 
 
@@ -23,6 +34,7 @@ class SearchRequest:
     images: tuple[Path | bytes, ...]
     k: int
     quiet: bool = False  # the same query again because the index grew (not the user asking)
+    folder: Path | None = None  # only photos below it (the folder chosen in the sidebar)
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,13 @@ class SearchOutcome:
     error: str | None = None  # a user-facing sentence (e.g. the dropped file is no image)
     complete: bool = True  # False: the first page, the rest follows under the same seq
     index_size: int = 0  # photos in the searched index when the search began
+    matches: int = 0  # how many photos match; ``hits`` has the matches first, then the closest
+    scored: bool = True  # False: filters alone listed the photos, newest first, unscored
+    # The text cannot be searched as typed (after:2019-13, in: a folder that is not there):
+    # a sentence for under the search field; the results shown stay.
+    query_error: str | None = None
+    notices: tuple[QueryNotice, ...] = ()  # what the model cannot read in the query
+    spread: tuple[float, float] = (0.0, 0.0)  # the library's mean and sd of scores for it
 
     @property
     def seq(self) -> int:
@@ -115,25 +134,55 @@ class SearchThread(QThread):
         size = len(service.index)  # the window re-runs the query once the index has grown
 
         def outcome(
-            hits: list[SearchHit], error: str | None = None, *, complete: bool = True
-        ) -> SearchOutcome:
-            return SearchOutcome(
-                request, hits, time.perf_counter() - started, error, complete, size
-            )
+            result: SearchResult | None = None, *, error: str | None = None,
+            query_error: str | None = None, notices: tuple[QueryNotice, ...] = (),
+            complete: bool = True,
+        ) -> SearchOutcome:  # fmt: skip
+            elapsed = time.perf_counter() - started
+            if result is None:
+                return SearchOutcome(request, [], elapsed, error, complete, size,
+                                     query_error=query_error)  # fmt: skip
+            return SearchOutcome(request, list(result.hits), elapsed, error, complete, size,
+                                 result.matches, result.scored, query_error, notices,
+                                 result.spread)  # fmt: skip
 
         try:
-            query = service.query_vector(request.text, request.images)
+            query = with_images(parse_query(request.text), request.images)
+        except QueryError as exc:
+            self.searched.emit(outcome(query_error=str(exc)))
+            return
+        if not query.has_terms and not query.filters:
+            self.searched.emit(outcome())
+            return
+        notices = () if request.quiet else query_notices(service.encoder, text_of(query))
+        first_k = min(FIRST_PAGE, request.k)
+        try:
+            within = None if request.folder is None else photo_ids_below(service.catalog,
+                                                                         request.folder)  # fmt: skip
+            first = service.find(query, first_k, rest=True, within=within)
+        except QueryError as exc:
+            self.searched.emit(outcome(query_error=str(exc)))
+            return
         except PhotofindError as exc:
-            self.searched.emit(outcome([], str(exc)))
+            self.searched.emit(outcome(error=str(exc)))
             return
-        if query is None:
-            self.searched.emit(outcome([]))
+        if len(first.hits) < first_k or request.k <= FIRST_PAGE:
+            self.searched.emit(outcome(first, notices=notices))
             return
-        first = service.search_vector(query, min(FIRST_PAGE, request.k))
-        if len(first) < min(FIRST_PAGE, request.k) or request.k <= FIRST_PAGE:
-            self.searched.emit(outcome(first))
-            return
-        self.searched.emit(outcome(first, complete=False))
+        self.searched.emit(outcome(first, notices=notices, complete=False))
         if self._overtaken():
             return
-        self.searched.emit(outcome(service.search_vector(query, request.k)))
+        rest = service.find(query, request.k, rest=True, within=within)
+        self.searched.emit(outcome(rest, notices=notices))
+
+
+def with_images(query: Query, images: tuple[Path | bytes, ...]) -> Query:
+    """``query`` with the query images as terms of their own (the photo + "at night")."""
+    if not images:
+        return query
+    return dataclasses.replace(query, terms=query.terms + tuple(Term(None, i) for i in images))
+
+
+def text_of(query: Query) -> str:
+    """The words of the query's text terms: what the model has to read."""
+    return " ".join(t.text for t in query.terms if t.text)

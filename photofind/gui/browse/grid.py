@@ -1,0 +1,445 @@
+"""The browse grid: every photo of the library, newest first, under a header per month.
+
+A QListView cannot put a full-width header between its cells without laying out every
+row one by one (at 100k photos, seconds of sizeHint calls on every resize), so this view
+places cells by arithmetic: a month is a header band and then ``ceil(count / columns)``
+lines of equal cells. Finding what is on screen is a binary search over the months; only
+the cells on screen are painted, and each asks the thumbnail store (and thereby the
+loader) for its picture.
+
+Mouse and keys behave like the results grid: click, Ctrl+click, Shift+click, rubber-free
+ranges with Shift+arrows, Ctrl+A; Enter, Space or a double click open the viewer; Esc goes
+back to the search field; dragging selected photos out gives their file URLs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from datetime import date
+
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDrag, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QStyle,
+    QStyleOptionViewItem,
+    QToolTip,
+)
+
+from photofind.core.browse import Section
+from photofind.core.humanize import plural
+from photofind.gui.browse.model import BrowseModel
+from photofind.gui.results.delegate import ThumbnailDelegate
+
+SCROLL_STEP = 48
+
+
+def section_title(section: Section, file_dated: int = 0) -> str:
+    if section.year is None or section.month is None:
+        title = "Date unknown"
+    else:
+        title = date(section.year, section.month, 1).strftime("%B %Y")
+    title += f"  ·  {plural(section.count, 'photo', grouped=True)}"
+    if file_dated:
+        title += f" ({file_dated} dated by the file: no date in the photo)"
+    return title
+
+
+class BrowseGrid(QAbstractScrollArea):
+    open_requested = Signal(int)  # the row to open the viewer on
+    context_requested = Signal(QPoint)  # where (global); the selection is what to act on
+    selection_changed = Signal(int)  # how many photos are selected
+    escape_pressed = Signal()
+    paste_requested = Signal()
+
+    def __init__(self, model: BrowseModel, delegate: ThumbnailDelegate, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("browseGrid")
+        self.model = model
+        self.delegate = delegate
+        self.selected: set[int] = set()
+        self.current = -1
+        self._anchor = -1
+        self._hover = -1
+        self._press: QPoint | None = None
+        self._columns = 1
+        self._cell = QSize(1, 1)
+        self._tops: list[int] = []  # y of each month's header
+        self._height = 0
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
+        self.viewport().setMouseTracking(True)
+        self.setAccessibleName("Photos by date")
+        self.verticalScrollBar().setSingleStep(SCROLL_STEP)
+        model.modelReset.connect(self._on_reset)
+        model.dataChanged.connect(lambda *_: self.viewport().update())
+
+    # -- layout ---------------------------------------------------------------------------
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return self.model.rows.order.sections
+
+    def header_height(self) -> int:
+        return self.fontMetrics().height() * 2 + 8
+
+    def relayout(self) -> None:
+        cell = self.delegate.cell_size()
+        width = max(1, self.viewport().width())
+        columns = max(1, width // cell.width())
+        self._columns = columns
+        self._cell = QSize(max(cell.width(), width // columns), cell.height())
+        header = self.header_height()
+        tops, y = [], 0
+        for section in self.sections:
+            tops.append(y)
+            y += header + -(-section.count // columns) * self._cell.height()
+        self._tops, self._height = tops, y
+        bar = self.verticalScrollBar()
+        bar.setPageStep(self.viewport().height())
+        bar.setRange(0, max(0, y - self.viewport().height()))
+        self.viewport().update()
+
+    def _on_reset(self) -> None:
+        count = len(self.model.rows)
+        self.selected = {r for r in self.selected if r < count}
+        self.current = min(self.current, count - 1)
+        self._hover = -1
+        self.relayout()
+        self.selection_changed.emit(len(self.selected))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.relayout()
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self.delegate.size = size
+        self.delegate.device_ratio = self.devicePixelRatioF()
+        first = self.row_at(QPoint(self._cell.width() // 2, self.header_height() + 1))
+        self.relayout()
+        if first is not None:
+            self.scroll_to(first, top=True)
+
+    def _section_index(self, row: int) -> int:
+        starts = [s.start for s in self.sections]
+        return bisect.bisect_right(starts, row) - 1
+
+    def row_rect(self, row: int) -> QRect:
+        """Where ``row`` is, in content coordinates (not scrolled)."""
+        index = self._section_index(row)
+        offset = row - self.sections[index].start
+        line, column = divmod(offset, self._columns)
+        y = self._tops[index] + self.header_height() + line * self._cell.height()
+        return QRect(column * self._cell.width(), y, self._cell.width(), self._cell.height())
+
+    def visual_rect(self, row: int) -> QRect:
+        return self.row_rect(row).translated(0, -self.verticalScrollBar().value())
+
+    def row_at(self, pos: QPoint) -> int | None:
+        """The row under a viewport point, or None (a header, the gap after a month)."""
+        y = pos.y() + self.verticalScrollBar().value()
+        index = bisect.bisect_right(self._tops, y) - 1
+        if index < 0 or pos.x() < 0:
+            return None
+        section = self.sections[index]
+        inside = y - self._tops[index] - self.header_height()
+        if inside < 0:
+            return None
+        column = pos.x() // self._cell.width()
+        if column >= self._columns:
+            return None
+        offset = (inside // self._cell.height()) * self._columns + column
+        return section.start + offset if offset < section.count else None
+
+    def scroll_to(self, row: int, *, top: bool = False) -> None:
+        if not 0 <= row < len(self.model.rows):
+            return
+        rect = self.row_rect(row)
+        bar = self.verticalScrollBar()
+        if top:
+            index = self._section_index(row)
+            at_start = row - self.sections[index].start < self._columns
+            bar.setValue(self._tops[index] if at_start else rect.top())
+        elif rect.top() < bar.value():
+            bar.setValue(rect.top() - (self.header_height() if rect.top() else 0))
+        elif rect.bottom() > bar.value() + self.viewport().height():
+            bar.setValue(rect.bottom() - self.viewport().height() + 1)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        self.viewport().update()
+
+    # -- painting -------------------------------------------------------------------------
+
+    def visible_rows(self) -> range:
+        if not self._tops:
+            return range(0)
+        top = self.verticalScrollBar().value()
+        bottom = top + self.viewport().height()
+        first = last = None
+        for index in range(max(0, bisect.bisect_right(self._tops, top) - 1), len(self._tops)):
+            if self._tops[index] > bottom:
+                break
+            section = self.sections[index]
+            body = self._tops[index] + self.header_height()
+            lines_above = max(0, (top - body) // self._cell.height())
+            lines_in = -(-(bottom - body) // self._cell.height())
+            start = section.start + min(section.count, lines_above * self._columns)
+            stop = section.start + min(section.count, max(0, lines_in) * self._columns)
+            if stop > start:
+                first = start if first is None else first
+                last = stop
+        return range(first, last) if first is not None and last is not None else range(0)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self.viewport())
+        scroll = self.verticalScrollBar().value()
+        height = self.viewport().height()
+        palette = self.palette()
+        header = self.header_height()
+        sources = self.model.rows.order.sources
+        for index, section in enumerate(self.sections):
+            y = self._tops[index] - scroll
+            if y > height:
+                break
+            if y + header >= 0:
+                file_dated = int((sources[section.start : section.stop] == 1).sum())
+                box = QRect(12, y + header // 4, self.viewport().width() - 24, header // 2 + 4)
+                font = painter.font()
+                font.setBold(True)
+                painter.setFont(font)
+                painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, section_title(section, file_dated))
+                font.setBold(False)
+                painter.setFont(font)
+        option = QStyleOptionViewItem()
+        option.palette = palette
+        option.font = self.font()
+        focused = self.hasFocus()
+        for row in self.visible_rows():
+            option.rect = self.visual_rect(row)
+            state = QStyle.StateFlag.State_Enabled
+            if row in self.selected:
+                state |= QStyle.StateFlag.State_Selected
+            if row == self._hover:
+                state |= QStyle.StateFlag.State_MouseOver
+            option.state = state
+            self.delegate.paint(painter, option, self.model.index(row))
+            if row == self.current and focused:
+                painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+                painter.drawRoundedRect(option.rect.adjusted(2, 2, -3, -3), 8, 8)
+            if self.model.file_dated(row) and self.delegate.size >= 72:
+                self._paint_file_mark(painter, option.rect)
+        painter.end()
+
+    def _paint_file_mark(self, painter: QPainter, cell: QRect) -> None:
+        """A small hollow dot in the corner: the date shown for it is the file's."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(QRect(cell.left() + 10, cell.top() + 10, 8, 8))
+        painter.restore()
+
+    # -- selection ------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        return sorted(self.selected)
+
+    def select_rows(self, rows, *, current: int | None = None) -> None:
+        self.selected = set(rows)
+        if current is not None:
+            self.current = self._anchor = current
+        self.viewport().update()
+        self.selection_changed.emit(len(self.selected))
+
+    def clear_selection(self) -> None:
+        self.select_rows(())
+
+    def _click(self, row: int, modifiers: Qt.KeyboardModifier) -> None:
+        if modifiers & Qt.KeyboardModifier.ShiftModifier and self._anchor >= 0:
+            low, high = sorted((self._anchor, row))
+            chosen = set(range(low, high + 1))
+            if modifiers & Qt.KeyboardModifier.ControlModifier:
+                chosen |= self.selected
+            self.selected = chosen
+            self.current = row
+        elif modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.selected ^= {row}
+            self.current = self._anchor = row
+        else:
+            self.selected = {row}
+            self.current = self._anchor = row
+        self.viewport().update()
+        self.selection_changed.emit(len(self.selected))
+
+    # -- mouse ----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        row = self.row_at(event.position().toPoint())
+        self._press = event.position().toPoint()
+        if row is None:
+            if event.button() == Qt.MouseButton.LeftButton and not event.modifiers():
+                self.clear_selection()
+            return
+        if event.button() == Qt.MouseButton.RightButton:
+            if row not in self.selected:
+                self._click(row, Qt.KeyboardModifier.NoModifier)
+            return
+        if row in self.selected and not event.modifiers():
+            self.current = row  # a drag of the whole selection may follow
+            self.viewport().update()
+            return
+        self._click(row, event.modifiers())
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        pos = event.position().toPoint()
+        row = self.row_at(pos)
+        clicked = (event.button() == Qt.MouseButton.LeftButton and row is not None
+                   and not event.modifiers() and self._press is not None
+                   and (pos - self._press).manhattanLength() < QApplication.startDragDistance())  # fmt: skip
+        if clicked and row is not None and self.selected != {row}:
+            self._click(row, Qt.KeyboardModifier.NoModifier)  # a click on a selected photo
+        self._press = None
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        row = self.row_at(event.position().toPoint())
+        if row is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.open_requested.emit(row)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        pos = event.position().toPoint()
+        hover = self.row_at(pos)
+        hover = -1 if hover is None else hover
+        if hover != self._hover:
+            self._hover = hover
+            self.viewport().update()
+        if (self._press is not None and event.buttons() & Qt.MouseButton.LeftButton
+                and self.selected
+                and (pos - self._press).manhattanLength() >= QApplication.startDragDistance()):  # fmt: skip
+            self._press = None
+            self._drag_out()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = -1
+        self.viewport().update()
+        super().leaveEvent(event)
+
+    def _drag_out(self) -> None:
+        paths = [self.model.rows.path(r) for r in self.selected_rows()]
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(os.fspath(p)) for p in paths])
+        mime.setText("\n".join(os.fspath(p) for p in paths))
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            event.ignore()  # the page zooms
+            return
+        super().wheelEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        if self.selected:
+            self.context_requested.emit(event.globalPos())
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip:
+            row = self.row_at(event.pos())
+            if row is None:
+                QToolTip.hideText()
+            else:
+                tip = self.model.data(self.model.index(row), Qt.ItemDataRole.ToolTipRole)
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+            return True
+        return super().viewportEvent(event)
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def _moved(self, row: int, key: int) -> int:
+        """The row a cursor key leads to from ``row``, in the lines as they are drawn."""
+        count = len(self.model.rows)
+        if key == Qt.Key.Key_Left:
+            return max(0, row - 1)
+        if key == Qt.Key.Key_Right:
+            return min(count - 1, row + 1)
+        if key == Qt.Key.Key_Home:
+            return 0
+        if key == Qt.Key.Key_End:
+            return count - 1
+        if key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            rect = self.row_rect(row)
+            step = self.viewport().height() * (1 if key == Qt.Key.Key_PageDown else -1)
+            target = self.row_at(QPoint(rect.center().x(), rect.center().y() + step
+                                        - self.verticalScrollBar().value()))  # fmt: skip
+            if target is not None:
+                return target
+            return count - 1 if step > 0 else 0
+        sections = self.sections
+        index = self._section_index(row)
+        section = sections[index]
+        line, column = divmod(row - section.start, self._columns)
+        if key == Qt.Key.Key_Down:
+            if (line + 1) * self._columns < section.count:
+                return min(section.stop - 1, row + self._columns)
+            if index + 1 < len(sections):
+                following = sections[index + 1]
+                return following.start + min(column, following.count - 1)
+            return row
+        if key == Qt.Key.Key_Up:
+            if line > 0:
+                return row - self._columns
+            if index > 0:
+                previous = sections[index - 1]
+                last_line = (previous.count - 1) // self._columns
+                return previous.start + min(previous.count - 1, last_line * self._columns + column)
+            return row
+        return row
+
+    CURSOR_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                   Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)  # fmt: skip
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key = event.key()
+        count = len(self.model.rows)
+        if key == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_requested.emit()
+            return
+        if count == 0:
+            super().keyPressEvent(event)
+            return
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            self.select_rows(range(count), current=max(0, self.current))
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self.current >= 0:
+            self.open_requested.emit(self.current)
+            return
+        if key in self.CURSOR_KEYS:
+            row = self._moved(self.current, key) if self.current >= 0 else 0
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self._click(row, Qt.KeyboardModifier.ShiftModifier)
+            elif event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.current = row  # moves the focus cell only; Ctrl+Space would pick it
+                self.viewport().update()
+            else:
+                self._click(row, Qt.KeyboardModifier.NoModifier)
+            self.scroll_to(row)
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        if self.current < 0 and len(self.model.rows):
+            first = self.visible_rows()
+            self._click(first.start if len(first) else 0, Qt.KeyboardModifier.NoModifier)
+        self.viewport().update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        self.viewport().update()
+        super().focusOutEvent(event)
