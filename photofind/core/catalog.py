@@ -27,7 +27,7 @@ from photofind.core.catalog_db import catalog_error, connect_read_only, connect_
 from photofind.core.errors import CatalogError, NotWritableError
 from photofind.core.library_folders import check_library_folder
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 OTHER_DATA_DIR = "Or choose another data folder with --data-dir."
 PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
 # Why a file failed decides when it is tried again. A transient failure (the file vanished
@@ -162,9 +162,19 @@ def _add_collections_v4(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_perceptual_hash_v5(db: sqlite3.Connection) -> None:
+    """Finding the same picture re-encoded, resized or cropped needs more than the model's
+    embedding, which also calls two shots of one subject close: a perceptual hash of the
+    picture's layout (:mod:`photofind.core.phash`). Index runs compute it from the decode
+    they already do; rows from before start NULL and are filled once, from the thumbnail
+    cache where it has them (:mod:`photofind.core.phash_fill`), never by re-encoding."""
+    _execute_script(db, "ALTER TABLE photos ADD COLUMN phash INTEGER;")
+
+
 # version reached -> the step that reaches it from the version before
 _MIGRATIONS = {
     1: _create_v1, 2: _add_failure_kinds_v2, 3: _add_photo_details_v3, 4: _add_collections_v4,
+    5: _add_perceptual_hash_v5,
 }  # fmt: skip
 
 
@@ -551,6 +561,10 @@ class Catalog:
             db.execute(
                 "UPDATE photos SET camera = ?, date_source = ? WHERE id = ?",
                 (src.camera, src.date_source, photo_id),
+            )
+            db.execute(
+                "UPDATE photos SET phash = (SELECT phash FROM photos WHERE id = ?) WHERE id = ?",
+                (source_id, photo_id),
             )
             db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
             db.execute(

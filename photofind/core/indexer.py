@@ -18,6 +18,7 @@ and a cancel is seen within ``CANCEL_POLL_S`` even while a read is stuck.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -36,12 +37,15 @@ from photofind.core.catalog import CONTENT, EXIF, FILE, TRANSIENT, Catalog, Inde
 from photofind.core.clip.encoder import ClipEncoder
 from photofind.core.details import fill_missing_details
 from photofind.core.errors import ImageError
-from photofind.core.images import ImageInfo, read_info
+from photofind.core.images import ImageInfo, open_image, read_info
 from photofind.core.library_folders import forget_folder, photofind_folders
 from photofind.core.low_impact import LOW_IMPACT_WORKERS, lower_thread_priority
+from photofind.core.phash import perceptual_hash
+from photofind.core.phash_fill import compute_missing, store_phashes
 from photofind.core.photo_file import PhotoReadError, hash_photo, open_photo, read_failure
 from photofind.core.read_pool import Job, ReadPool
 from photofind.core.scanner import FoundFile, ScanPlan, plan
+from photofind.core.thumbnails import ThumbnailCache
 from photofind.core.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -88,6 +92,7 @@ class _Prepared:
     content_hash: bytes | None = None
     tensor: np.ndarray | None = None
     info: ImageInfo | None = None
+    phash: int | None = None
     reuse_from: int | None = None
     error: str | None = None
     transient: bool = False  # the error may pass by itself: retried on the next run
@@ -114,6 +119,7 @@ class Indexer:
         read_timeout_s: float = READ_TIMEOUT_S,
         low_impact: bool = False,
         hold_back: Callable[[FoundFile], bool] | None = None,
+        thumbnails: ThumbnailCache | None = None,
     ) -> None:
         self.encoder = encoder
         self.catalog = catalog
@@ -128,6 +134,8 @@ class Indexer:
         # Files not to index in this run although new or changed (the watcher's: still
         # being written); they are seen again by the next run.
         self.hold_back = hold_back
+        # Where each decoded photo's grid thumbnail goes (None: not made while indexing).
+        self.thumbnails = thumbnails
         self._model_id = encoder.model_id
 
     # -- worker side --------------------------------------------------------------------
@@ -143,7 +151,7 @@ class Indexer:
                     return item
                 item.info = read_info(fh)
                 fh.seek(0)
-                item.tensor = self.encoder.preprocessor.load(fh)
+                self._decode(fh, item)
         except PhotoReadError as exc:
             item.error, item.transient = str(exc), exc.transient
         except ImageError as exc:
@@ -160,6 +168,21 @@ class Indexer:
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
             item.error = f"The file could not be decoded ({detail})."
         return item
+
+    def _decode(self, fh: io.BufferedReader, item: _Prepared) -> None:
+        """One decode feeds the model, the perceptual hash and the grid thumbnail (the
+        model's draft decode keeps the shorter side at least 448 px, more than the
+        thumbnail needs), so a freshly indexed photo costs the window no decode at all."""
+        image = open_image(fh, min_size=self.encoder.preprocessor.size)
+        try:
+            item.tensor = self.encoder.preprocessor(image)
+            item.phash = perceptual_hash(image)
+            if self.thumbnails is not None:
+                # Keyed by what was read, not by what the scan saw a moment before.
+                st = os.fstat(fh.fileno())
+                self.thumbnails.put(item.found.path, st.st_size, st.st_mtime_ns, image)
+        finally:
+            image.close()
 
     def _await(
         self,
@@ -269,6 +292,7 @@ class Indexer:
         if finished and not scan.cancelled:
             self._sweep(scan, stats)
             fill_missing_details(self.catalog, cancel)  # rows from catalogs before v3
+            compute_missing(self.catalog, self.thumbnails, cancel)  # and before v5
         self.index.save()
         yield progress("done" if finished and not scan.cancelled else "cancelled", None, batch)
 
@@ -331,7 +355,10 @@ class Indexer:
                     info.width if info else 0, info.height if info else 0, taken,
                     info.camera if info else None, EXIF if info and info.taken_at else FILE,
                 )
-                added_ids.append(self.catalog.record_indexed(photo, self._model_id, vector))
+                photo_id = self.catalog.record_indexed(photo, self._model_id, vector)
+                if item.phash is not None:
+                    store_phashes(self.catalog, [(photo_id, item.phash)])
+                added_ids.append(photo_id)
                 added_vectors.append(vector)
                 stats["indexed"] += 1
         if removed_ids:

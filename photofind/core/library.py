@@ -22,6 +22,7 @@ from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
+from photofind.core.thumbnails import ThumbnailCache
 from photofind.core.vector_index import VectorIndex, index_file_name
 
 
@@ -70,9 +71,16 @@ class Library:
         return self._previous is not None
 
     def indexer(self, **options) -> Indexer:
+        """``thumbnails=None`` turns off writing grid thumbnails while indexing."""
         if self.read_only:
             raise RuntimeError("a library opened read-only cannot index")
+        options.setdefault("thumbnails", self.thumbnails)
         return Indexer(self.encoder, self.catalog, self.index, **options)
+
+    @property
+    def thumbnails(self) -> ThumbnailCache:
+        """The window's thumbnail cache, which index runs fill as they decode."""
+        return ThumbnailCache(self.paths.thumbnails_dir)
 
     def counts(self) -> Counts:
         return self.catalog.counts(self.encoder.model_id)

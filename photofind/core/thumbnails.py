@@ -36,6 +36,9 @@ BUCKETS = (128, 256, 512, 1024)
 JPEG_QUALITY = 85  # thumbnails of 256 px are ~15 KB at 85; artefacts only show below ~75
 KEY_BYTES = 16
 DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024  # ~30,000 grid thumbnails of 256 px
+# The bucket the window's grid asks for at its default cell (160 px, settings.py) on a
+# screen scaled up to 1.6x; index runs write this one from the picture they decode anyway.
+GRID_BUCKET = 256
 
 
 def bucket_for(size: int) -> int:
@@ -72,6 +75,22 @@ class ThumbnailCache:
         h.update(b"\0%d\0%d\0%d" % (file_size, mtime_ns, bucket))
         digest = h.hexdigest()
         return self.root / digest[:2] / f"{digest}.jpg"
+
+    def put(self, photo: Path, file_size: int, mtime_ns: int, image: Image.Image) -> None:
+        """Store the grid thumbnail of a picture already decoded (at least GRID_BUCKET on
+        its longer side to be sharp); shrinks ``image`` in place."""
+        entry = self._entry(photo, file_size, mtime_ns, GRID_BUCKET)
+        self._write(entry, encode_thumbnail(image, GRID_BUCKET, self.quality))
+
+    def cached(self, photo: Path, file_size: int, mtime_ns: int) -> bytes | None:
+        """A thumbnail of the file as it was at (size, mtime) already on disk, the smallest
+        bucket first; None when there is none. Never decodes the photo."""
+        for bucket in BUCKETS:
+            with contextlib.suppress(OSError):
+                data = self._entry(photo, file_size, mtime_ns, bucket).read_bytes()
+                if data[:2] == b"\xff\xd8":
+                    return data
+        return None
 
     def load(self, photo: Path, size: int) -> bytes:
         """JPEG bytes of ``photo`` whose longer side is at most ``bucket_for(size)`` pixels.
@@ -142,9 +161,14 @@ def make_thumbnail(photo: Path | bytes, bucket: int, quality: int = JPEG_QUALITY
     """Decode (JPEG draft mode, EXIF orientation applied) and shrink to fit ``bucket``."""
     image = open_image(photo, min_size=bucket)
     try:
-        image.thumbnail((bucket, bucket), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=quality, optimize=False)
+        return encode_thumbnail(image, bucket, quality)
     finally:
         image.close()
+
+
+def encode_thumbnail(image: Image.Image, bucket: int, quality: int = JPEG_QUALITY) -> bytes:
+    """Shrink a decoded RGB picture (in place) to fit ``bucket`` and encode it as JPEG."""
+    image.thumbnail((bucket, bucket), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False)
     return out.getvalue()

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +98,9 @@ _META_FORMAT = 1
 # A save takes seconds even at 1M photos; a temporary file this old was left by a crash.
 STALE_TEMP_S = 3600
 _CRC_CHUNK_BYTES = 16 << 20
+# Photos whose neighbours one batch search finds (neighbours()): 2 MB of 512-d queries,
+# and a search waits at most ~0.3 s for the lock at ef 64 on two cores.
+NEIGHBOUR_CHUNK = 1024
 
 
 def index_file_name(model_id: str) -> str:
@@ -457,6 +460,53 @@ class VectorIndex:
         scores = (vectors @ query).astype(np.float32)
         order = np.lexsort((wanted, -scores))[: int(k)]
         return wanted[order], scores[order]
+
+    def neighbours(
+        self, k: int, *, ef: int, chunk: int = NEIGHBOUR_CHUNK
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Every photo's ``k`` nearest others, a chunk of photos at a time: (ids (n,),
+        neighbour ids (n, k), cosines (n, k)); -1 pads a row when fewer are found. The
+        lock is held for one chunk only, so searches are answered in between."""
+        with self._lock:
+            labels = np.fromiter(sorted(self._live), np.int64, len(self._live))
+        k = min(int(k), len(labels) - 1)
+        if k <= 0:
+            return
+        for start in range(0, len(labels), chunk):
+            with self._lock:
+                ids = np.fromiter(
+                    (i for i in labels[start : start + chunk].tolist() if i in self._live),
+                    np.int64,
+                )
+                if len(ids) == 0:
+                    continue
+                vectors = np.asarray(self._index.get_items(ids), dtype=np.float32)
+                found, scores = self._knn_many(vectors, k + 1, ef)
+            keep = found != ids[:, None]  # each photo finds itself (or a copy first)
+            order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+            found = np.take_along_axis(np.where(keep, found, -1), order, axis=1)
+            scores = np.take_along_axis(np.where(keep, scores, -np.inf), order, axis=1)
+            yield ids, found, scores.astype(np.float32)
+
+    def _knn_many(self, vectors: np.ndarray, k: int, ef: int) -> tuple[np.ndarray, np.ndarray]:
+        """hnswlib's batch search on every core; exact when the graph holds too few live
+        items for k (a small library, many deletions)."""
+        index = self._index
+        total = index.element_count
+        ef = max(ef, k)
+        while True:
+            index.set_ef(ef)
+            try:
+                labels, distances = index.knn_query(vectors, k=k, num_threads=_cpu_count())
+                return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
+            except RuntimeError:
+                if ef >= total:
+                    break
+                ef = min(total, ef * 4)
+        live = np.fromiter(self._live, np.int64, len(self._live))
+        scores = vectors @ np.asarray(index.get_items(live), dtype=np.float32).T
+        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return live[best], np.take_along_axis(scores, best, axis=1).astype(np.float32)
 
     def _knn(
         self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None

@@ -702,14 +702,13 @@ def test_reused_vectors_follow_the_bytes(indexed, root, other_photos, change, ba
 
 def test_an_unexpected_decoder_error_fails_one_file_not_the_run(lib, root, monkeypatch):
     unlucky = sorted(files(root))[10]
-    real_load = lib.encoder.preprocessor.load
 
-    def load(source):
+    def load(source, **options):
         if os.path.samefile(source.fileno(), unlucky):
             raise ValueError("a bug in some decoder plugin\nwith a second line")
-        return real_load(source)
+        return open_image(source, **options)
 
-    monkeypatch.setattr(lib.encoder.preprocessor, "load", load)
+    monkeypatch.setattr("photofind.core.indexer.open_image", load)
     last = run(lib)
     assert (last.indexed, last.failed) == (23, 1)
     ((path, reason),) = lib.catalog.failures()
