@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from photofind.core.errors import ImageError
 from photofind.core.filters import Filters, Period, QueryError, check_order, type_name
 from photofind.core.images import IMAGE_EXTENSIONS
 from photofind.core.library import Library
-from photofind.core.query import Query, Term, parse_query
+from photofind.core.query import FILTER_KEYS, Query, Term, parse_query
 from photofind.core.search import SearchResult
 from photofind.core.understanding import LANGUAGE, query_notices
 
@@ -54,6 +55,7 @@ def _option_filters(args: argparse.Namespace) -> Filters:
             before=min((Period.parse(d, "before") for d in args.before or ()),
                        key=lambda p: p.start, default=None),
             cameras=tuple(args.camera or ()),
+            collections=tuple(" ".join(n.split()) for n in args.collection or ()),
         )  # fmt: skip
     except QueryError as exc:
         raise UsageError(str(exc)) from None
@@ -90,6 +92,14 @@ def _run(library: Library, query: Query, args: argparse.Namespace, what: str) ->
         err(EMPTY_LIBRARY)
         _print(SearchResult(query, (), 0), args.json)
         return EXIT_OK
+    within, hidden = _collection_scope(library, query, args)
+    try:
+        result = library.search.find(query, args.k, rest=args.all, within=within, hidden=hidden)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    except ImageError as exc:
+        raise UsageError(str(exc)) from None
+    # After the search: a query that cannot run says only why, on one line.
     words = " ".join(t.text for t in query.terms if t.text)
     for notice in query_notices(library.search.encoder, words):
         hint = (
@@ -98,13 +108,6 @@ def _run(library: Library, query: Query, args: argparse.Namespace, what: str) ->
             else ""
         )
         err(f"photofind: warning: {notice.message}{hint}")
-    within, hidden = _collection_scope(library, args)
-    try:
-        result = library.search.find(query, args.k, rest=args.all, within=within, hidden=hidden)
-    except QueryError as exc:
-        raise UsageError(str(exc)) from None
-    except ImageError as exc:
-        raise UsageError(str(exc)) from None
     _print(result, args.json)
     if result.matches == 0:
         closest = "" if args.all or not query.has_terms else "; add --all to see the closest photos"
@@ -118,45 +121,51 @@ def _run(library: Library, query: Query, args: argparse.Namespace, what: str) ->
 
 
 def _collection_scope(
-    library: Library, args: argparse.Namespace
+    library: Library, query: Query, args: argparse.Namespace
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(only these photos, never these): ``--collection``'s members and, with
-    ``--hide-sensitive``, the members of every sensitive collection that is on."""
+    """(only these photos, never these): the members of the collections named by
+    ``collection:`` or ``--collection`` and, with ``--hide-sensitive``, the members of every
+    sensitive collection that is on."""
     collections = library.collections
-    within = None
-    if args.collection:
-        try:
-            within = collections.member_ids(args.collection)
-        except CollectionError as exc:
-            raise UsageError(str(exc)) from None
-    if not args.hide_sensitive:
-        return within, None
-    if not collections.any_sensitive():
+    try:
+        within, hidden = collections.scope(
+            query.filters.collections, hide_sensitive=args.hide_sensitive
+        )
+    except CollectionError as exc:
+        raise UsageError(str(exc)) from None
+    if args.hide_sensitive and not collections.any_sensitive():
         err(
             "photofind: no collection is marked sensitive, so nothing is hidden; switch the "
             "built-in one on with 'photofind collection on sensitive', or mark one with "
             "'photofind collection edit NAME --sensitive'."
         )
-    return within, collections.sensitive_ids()
+    return within, hidden
+
+
+# What may stand before a quoted value: a '-', a weight, a filter's key.
+_PREFIX = re.compile(
+    r"^(-?(?:\d+(?:\.\d*)?:)?(?:(?:" + "|".join(FILTER_KEYS) + r"):)?)(.*)$", re.S | re.I
+)
+
+
+def _shell_word(word: str) -> str:
+    """One of several shell arguments as query text: an argument with spaces was quoted in
+    the shell and stays one phrase ('-a red car' is -"a red car", 'in:summer 2020' a folder)."""
+    if not any(c.isspace() for c in word) or '"' in word:
+        return word
+    prefix, rest = _PREFIX.match(word).groups()  # type: ignore[union-attr]
+    return f'{prefix}"{rest}"'
 
 
 def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
     # Undecodable bytes in the query arrive as lone surrogates, which the tokenizer refuses.
     parts = [os.fsencode(p).decode("utf-8", errors="replace") for p in args.query]
-    # Several shell words: one with spaces was quoted in the shell, and stays one phrase.
-    text = parts[0] if len(parts) == 1 else " ".join(
-        f'"{p}"' if any(c.isspace() for c in p) and '"' not in p else p for p in parts
-    )  # fmt: skip
+    text = parts[0] if len(parts) == 1 else " ".join(_shell_word(p) for p in parts)
     try:
         query = _with_options(parse_query(text, is_image=_is_image_file), args)
     except QueryError as exc:
         raise UsageError(str(exc)) from None
     if not query.has_terms and not query.filters:
-        if args.collection:
-            raise UsageError(
-                f"Say what to look for in '{one_line(args.collection)}', or list it with "
-                f"'photofind collection show {one_line(args.collection)}'."
-            )
         raise UsageError(ASK)
     with opened_library(args, paths, read_only=True) as library:
         return _run(library, query, args, f'"{one_line(text)}"')
@@ -199,7 +208,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                          help="jpg, png, gif, webp, heic, avif, bmp, tif or raw")  # fmt: skip
         sub.add_argument("--camera", action="append", metavar="TEXT",
                          help="EXIF make and model contain TEXT")  # fmt: skip
-        sub.add_argument("--collection", metavar="NAME",
-                         help="only the photos of this collection")  # fmt: skip
+        sub.add_argument("--collection", action="append", metavar="NAME",
+                         help="only the photos of this collection (as collection:NAME)")  # fmt: skip
         sub.add_argument("--hide-sensitive", action="store_true",
                          help="leave out the photos of sensitive collections")  # fmt: skip

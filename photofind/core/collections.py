@@ -326,6 +326,18 @@ class CollectionService:
             found = [self._members[c.name][1] for c in sensitive]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
+    def scope(
+        self, names: Sequence[str], *, hide_sensitive: bool = False
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """What a search keeps to (``SearchService.find(within=, hidden=)``): the members of
+        any of these collections (None: no such limit), and the photos of the sensitive
+        collections that are on when they are to be hidden (None: none hidden). Raises
+        CollectionError for a name that is no collection."""
+        within = None
+        if names:
+            within = np.unique(np.concatenate([self.member_ids(name) for name in names]))
+        return within, self.sensitive_ids() if hide_sensitive else None
+
     def any_sensitive(self) -> bool:
         """Whether hiding sensitive photos hides anything: some sensitive collection is on."""
         return any(c.sensitive for c in self.all())

@@ -87,11 +87,14 @@ class Filters:
     before: Period | None = None
     cameras: tuple[str, ...] = ()
     orientations: tuple[str, ...] = ()
+    # Smart collections by name. Not SQL: membership follows from the vectors, so the caller
+    # turns these into photo ids (CollectionService.scope) for SearchService.find(within=).
+    collections: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
             self.folders or self.types or self.after or self.before or self.cameras
-            or self.orientations
+            or self.orientations or self.collections
         )  # fmt: skip
 
     def merged(self, other: Filters) -> Filters:
@@ -104,6 +107,7 @@ class Filters:
         return Filters(
             _union(self.folders, other.folders), _union(self.types, other.types), after, before,
             _union(self.cameras, other.cameras), _union(self.orientations, other.orientations),
+            _union(self.collections, other.collections),
         )  # fmt: skip
 
 

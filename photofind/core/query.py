@@ -12,6 +12,7 @@
                                 start of its period, before: excludes it
     camera:canon                EXIF make and model contain the text (any case)
     orientation:portrait        portrait, landscape or square
+    collection:pets             in a smart collection (collection:"my red car")
 
 Filter values can be quoted (``camera:"EOS 5D"``). A word with a colon that is not an
 operator (``12:30``, ``http://x``) is a word. An unclosed quote runs to the end of the text,
@@ -41,7 +42,7 @@ from photofind.core.filters import (
     type_name,
 )
 
-FILTER_KEYS = ("in", "type", "after", "before", "camera", "orientation")
+FILTER_KEYS = ("in", "type", "after", "before", "camera", "orientation", "collection")
 WORDS, PHRASE, NEGATIVE, WEIGHTED, FILTER = "words", "phrase", "negative", "weighted", "filter"
 # A digit after the colon makes it a word: 12:30 is a time, 4:3 a ratio.
 _WEIGHT = re.compile(r"^(\d+(?:\.\d*)?|\.\d+):(?=[^\d\s])")
@@ -166,7 +167,8 @@ def _filter(key: str, value: str, filters: dict[str, list]) -> None:
     if not value.strip():
         examples = {"in": "in:2020/summer", "type": "type:jpg", "after": "after:2019",
                     "before": "before:2020-06", "camera": "camera:canon",
-                    "orientation": "orientation:portrait"}  # fmt: skip
+                    "orientation": "orientation:portrait",
+                    "collection": "collection:pets"}  # fmt: skip
         raise QueryError(f"{key}: needs a value after the colon, e.g. {examples[key]}.")
     if key == "in":
         if not os.path.isabs(value):
@@ -178,6 +180,8 @@ def _filter(key: str, value: str, filters: dict[str, list]) -> None:
         filters[key].append(Period.parse(value, key))
     elif key == "camera":
         filters["cameras"].append(value.strip())
+    elif key == "collection":
+        filters["collections"].append(" ".join(value.split()))
     else:
         filters["orientations"].append(orientation_name(value))
 
@@ -190,7 +194,7 @@ def parse_query(text: str, *, is_image: Callable[[str], bool] | None = None) -> 
     understood: ``after:2019-13``, ``type:doc``, ``in:`` with nothing after it."""
     tokens: list[QueryToken] = []
     found: dict[str, list] = {k: [] for k in ("folders", "types", "after", "before",
-                                              "cameras", "orientations")}  # fmt: skip
+                                              "cameras", "orientations", "collections")}  # fmt: skip
     at = 0
     while True:
         match = re.compile(r"\S").search(text, at)
@@ -234,6 +238,7 @@ def parse_query(text: str, *, is_image: Callable[[str], bool] | None = None) -> 
         before=min(found["before"], key=lambda p: p.start, default=None),
         cameras=tuple(dict.fromkeys(found["cameras"])),
         orientations=tuple(dict.fromkeys(found["orientations"])),
+        collections=tuple(dict.fromkeys(found["collections"])),
     )
     check_order(filters)
     return Query(text, _terms(tokens), filters, tuple(tokens), tuple(_date_hints(tokens)))

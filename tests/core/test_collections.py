@@ -13,6 +13,7 @@ import pytest
 from photofind.core.catalog import Catalog
 from photofind.core.collection_store import CollectionError, builtin_collections, builtin_labels
 from photofind.core.config import app_paths
+from photofind.core.filters import QueryError
 from photofind.core.library import Library, open_library
 from photofind.core.shapes import ShapePhoto, all_classes, generate_library, query_for
 
@@ -264,3 +265,53 @@ def test_a_photos_top_labels_come_from_the_builtin_set(shared):
     every = lib.collections.classifier.probabilities(vector, builtin_labels())
     assert every.sum() == pytest.approx(1.0, abs=1e-5)
     assert probs[0] == pytest.approx(float(every.max()), abs=1e-6)
+
+
+def test_collection_is_an_operator_of_the_search_box():
+    from photofind.core.query import FILTER, parse_query
+
+    query = parse_query('a dog collection:pets collection:"my  red car" -cat')
+    assert query.filters.collections == ("pets", "my red car")
+    assert [t.text for t in query.terms] == ["a dog", "cat"]
+    chips = [t for t in query.tokens if t.kind == FILTER]
+    assert [(t.text, t.key, t.words) for t in chips] == [
+        ("collection:pets", "collection", "pets"),
+        ('collection:"my  red car"', "collection", "my  red car"),
+    ]
+    assert not parse_query("a dog").filters.collections
+    with pytest.raises(QueryError, match="collection:pets"):
+        parse_query("collection:")
+
+
+def test_a_search_keeps_to_its_collections_and_hides_sensitive_ones(shared):
+    from photofind.core.query import parse_query
+
+    lib, photos = shared
+    collections = lib.collections
+    collections.add("reds", ["a red circle"])
+    collections.add("blues", ["a blue circle"])
+    collections.add("hidden greens", ["a green circle"], sensitive=True)
+    try:
+        query = parse_query("a circle collection:reds collection:blues")
+        within, hidden = collections.scope(query.filters.collections, hide_sensitive=True)
+        both = set(collections.member_ids("reds").tolist()) | set(
+            collections.member_ids("blues").tolist()
+        )
+        assert set(within.tolist()) == both
+        result = lib.search.find(query, k=100, rest=True, within=within, hidden=hidden)
+        assert result.hits and {h.photo_id for h in result.hits} <= both
+        listed = lib.search.find(parse_query("collection:reds"), k=100, within=within)
+        assert {h.photo_id for h in listed.hits} == both  # filters alone: every member
+        greens = parse_query("a green circle")
+        plain = lib.search.find(greens, k=240, rest=True)
+        _, hidden = collections.scope((), hide_sensitive=True)
+        kept = lib.search.find(greens, k=240, rest=True, hidden=hidden)
+        assert set(hidden.tolist()) & {h.photo_id for h in plain.hits}
+        assert {h.photo_id for h in kept.hits} == {h.photo_id for h in plain.hits} - set(
+            hidden.tolist()
+        )
+        with pytest.raises(CollectionError, match="no collection named"):
+            collections.scope(["nope"])
+    finally:
+        for name in ("reds", "blues", "hidden greens"):
+            collections.remove(name)

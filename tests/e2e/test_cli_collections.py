@@ -234,6 +234,11 @@ def test_search_within_a_collection(own_library):
     members = show_paths(data, "squares")
     found = search_paths(data, "a green square", "--collection", "squares")
     assert set(found) == members
+    assert set(search_paths(data, "a green square collection:squares")) == members
+    listed = json.loads(ok(photofind("search", "collection:squares", "--json",
+                                     data_dir=data)).stdout)  # fmt: skip
+    assert {r["path"] for r in listed["results"]} == members
+    assert all(r["score"] is None for r in listed["results"])  # a filter alone: newest first
     assert "no collection named" in one_line_error(
         photofind("search", "a red circle", "--collection", "nope", data_dir=data), 2
     )
