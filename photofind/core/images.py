@@ -11,6 +11,7 @@ with one plain sentence; nothing else escapes for a bad file.
   the limit is refused *before* its pixels are decoded, both at Pillow's warning level and
   at its error level, without touching the process-wide warning filters.
 * ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never set: a truncated file is an error.
+* Camera RAW files go through LibRaw (:mod:`photofind.core.raw`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from photofind.core.errors import ImageError
 from photofind.core.image_modes import to_rgb
 from photofind.core.photo_file import read_failure
+from photofind.core.raw import RAW_EXTENSIONS, decode_if_raw, size_if_raw
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -54,7 +56,7 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
         ".heif",
         ".avif",
     }
-)
+) | RAW_EXTENSIONS
 """Lower-case file suffixes (with the dot) that the indexer looks at."""
 
 ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
@@ -296,6 +298,8 @@ def open_image(source: ImageSource, *, min_size: int | None = None) -> Image.Ima
     ):
         raise ValueError(f"min_size must be a positive integer, not {min_size!r}")
     with _opened(source) as (fh, path):
+        if (raw := _raw(decode_if_raw, fh, path, min_size)) is not None:
+            return raw
         img = _pil_open(fh, path)
         try:
             _check_pixels(img)
@@ -347,6 +351,8 @@ def read_info(source: ImageSource) -> ImageInfo:
     """
     try:
         with _opened(source) as (fh, path):
+            if (raw_size := _raw(size_if_raw, fh, path)) is not None:
+                return _raw_info(fh, raw_size)
             img = _pil_open(fh, path)
             try:
                 _check_pixels(img)
@@ -368,6 +374,22 @@ def read_info(source: ImageSource) -> ImageInfo:
     except Exception as exc:
         raise _decode_error(exc) from None
     return ImageInfo(width=width, height=height, taken_at=taken_at, camera=camera)
+
+
+def _raw(reader: Any, fh: IO[bytes], path: Path | None, *args: Any) -> Any:
+    try:
+        return reader(fh, *args)
+    except OSError as exc:
+        raise _open_error(exc, path) from None
+
+
+def _raw_info(fh: IO[bytes], size: tuple[int, int]) -> ImageInfo:
+    """Date and camera from the TIFF header most RAW formats have (CR3, RAF, ORF and RW2
+    photos have none that Pillow reads: their file time dates them)."""
+    exif = None
+    with contextlib.suppress(Exception), Image.open(fh) as header:
+        exif = _header_exif(header)
+    return ImageInfo(*size, _taken_at(exif) if exif else None, _camera(exif) if exif else None)
 
 
 def _camera(exif: Image.Exif) -> str | None:

@@ -28,6 +28,7 @@ from photofind.core.library_folders import (
     system_devices,
     system_folder_of,
 )
+from photofind.core.raw import RAW_EXTENSIONS, RENDERED_EXTENSIONS
 
 __all__ = ["FoundFile", "ScanPlan", "is_empty_folder", "is_photo_name", "plan", "walk"]
 
@@ -109,7 +110,9 @@ def walk(
     to single files are followed. A folder already visited (a loop, nested roots) is not
     entered twice. Broken links are passed over. Folders (or files) that cannot be looked
     into are appended to ``unreadable``; they and the links not followed go to
-    ``problems`` with the reason."""
+    ``problems`` with the reason. A RAW file beside a JPEG or HEIC of the same name is
+    left out: the camera wrote both of one shot, and the JPEG is the photo shown
+    (:func:`photofind.core.raw.raw_original` finds the RAW from it)."""
     problems = {} if problems is None else problems
     unreadable = [] if unreadable is None else unreadable
     inside = [os.path.realpath(r) for r in roots]
@@ -147,8 +150,9 @@ def walk(
             problems[Path(folder)] = listing_problem(exc)
             continue
         subdirs = []
+        rendered = _rendered_stems(items)
         for entry in items:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or _has_rendering(entry.name, rendered):
                 continue
             try:
                 info = entry.stat()  # follows symlinks; raises for broken ones
@@ -174,6 +178,20 @@ def walk(
                 mtime_ns = min(max(info.st_mtime_ns, MIN_MTIME_NS), MAX_MTIME_NS)
                 yield FoundFile(Path(entry.path), info.st_size, mtime_ns)
         stack.extend(reversed(subdirs))
+
+
+def _rendered_stems(entries: Iterable[os.DirEntry]) -> set[str]:
+    stems = set()
+    for entry in entries:
+        stem, suffix = os.path.splitext(entry.name)
+        if suffix.lower() in RENDERED_EXTENSIONS:
+            stems.add(stem.lower())
+    return stems
+
+
+def _has_rendering(name: str, rendered: set[str]) -> bool:
+    stem, suffix = os.path.splitext(name)
+    return bool(rendered) and suffix.lower() in RAW_EXTENSIONS and stem.lower() in rendered
 
 
 def plan(

@@ -514,6 +514,7 @@ def test_image_extensions() -> None:
             ".heic",
             ".heif",
             ".avif",
+            *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".raf", ".rw2", ".pef", ".srw"),
         ]
     )
     assert isinstance(IMAGE_EXTENSIONS, frozenset)

@@ -30,8 +30,9 @@ def names(roots: list[Path]) -> list[str]:
 def test_extensions_are_matched_case_insensitively_and_others_ignored(tmp_path: Path):
     for name in ("a.JPG", "b.Png", "c.HEIC", "d.jpeg", "e.webp", "f.TiFF", "g.avif", "h.gif"):
         touch(tmp_path / name)
-    for name in ("notes.txt", "movie.MOV", "a.jpg.txt", "jpg", "raw.CR2", "x.jpgx", "noext"):
+    for name in ("notes.txt", "movie.MOV", "a.jpg.txt", "jpg", "x.jpgx", "noext"):
         touch(tmp_path / name)
+    touch(tmp_path / "raw.CR2")
     assert names([tmp_path]) == [
         "a.JPG",
         "b.Png",
@@ -41,6 +42,7 @@ def test_extensions_are_matched_case_insensitively_and_others_ignored(tmp_path: 
         "f.TiFF",
         "g.avif",
         "h.gif",
+        "raw.CR2",
     ]
 
 
