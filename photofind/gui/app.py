@@ -128,10 +128,17 @@ def _advice(exc: PhotofindError, model: str) -> str:
 
 
 def build_window(
-    library: Library, paths: AppPaths, settings: Settings, provider: str, **window_options
+    library: Library,
+    paths: AppPaths,
+    settings: Settings,
+    provider: str,
+    *,
+    model_chosen: bool = False,
+    **window_options,
 ) -> MainWindow:
     """The window over a library session; a model or language switch opens the library again
-    with the same data folder and provider. ``window_options`` go to MainWindow."""
+    with the same data folder and provider. ``model_chosen``: a person chose the library's
+    model (not photofind's fallback to the demo model). ``window_options`` go to MainWindow."""
     from photofind.gui.library_session import LibrarySession
     from photofind.gui.main_window import MainWindow
 
@@ -141,11 +148,32 @@ def build_window(
         settings,
         open_model=lambda name, language: open_library(paths, name, provider, language),
     )
+    session.model_chosen = model_chosen
     return MainWindow(session, **window_options)
 
 
-def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> int:
-    """Run the desktop app until its window closes; returns the exit status."""
+def open_given(window: MainWindow, given: list[Path]) -> None:
+    """What a launch was given: a folder joins the library, a photo becomes the image query
+    (the last photo, when several are given: one query image, as a drop replaces it)."""
+    photos = []
+    for path in given:
+        if path.is_dir():
+            window.add_folder(path)
+        elif path.is_file():
+            photos.append(path)
+        else:
+            window.show_message(f"{path} is neither a folder nor a photo; nothing was opened.")
+    if photos:
+        window.input.search_with_photo(photos[-1])
+
+
+def main(
+    paths: AppPaths, model: str, provider: str, *, demo: bool = False,
+    model_chosen: bool = False, open_paths: list[Path] | None = None,
+) -> int:  # fmt: skip
+    """Run the desktop app until its window closes; returns the exit status. ``model_chosen``:
+    the command line named the model (--model) or one was chosen before. A photofind already
+    running on this data folder gets ``open_paths`` instead and comes forward."""
     log_path = errorsink.install(paths.log_dir)
     app = _application()
     problem = binding_problem()
@@ -153,13 +181,30 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
         log.error(problem)
         QMessageBox.critical(None, "photofind cannot start", problem)
         return 1
+    from photofind.gui.single_instance import SingleInstance, bring_forward
+
+    given = list(open_paths or [])
+    # Before the library opens: a second window would run a second indexer on its catalog.
+    instance = SingleInstance(paths.data_dir)
+    if not instance.claim(given):
+        log.info("photofind is already open on %s; it has the paths given", paths.data_dir)
+        errorsink.uninstall()
+        return 0
     opened = open_or_explain(paths, model, provider)
     if opened is None:
         return 1
     library, paths = opened
     hint = f"The report is also in the log file {log_path}." if log_path else ""
     window = build_window(
-        library, paths, load_settings(paths.settings_path), provider, log_hint=hint
+        library,
+        paths,
+        load_settings(paths.settings_path),
+        provider,
+        model_chosen=model_chosen and library.model_name == model,
+        log_hint=hint,
+    )
+    instance.paths_received.connect(
+        lambda received: (bring_forward(window), open_given(window, received))
     )
     # Ctrl+C in the terminal closes the window like Quit (the indexer stops cleanly). Python
     # runs signal handlers only between bytecodes, so a timer lets it in now and then.
@@ -172,8 +217,11 @@ def main(paths: AppPaths, model: str, provider: str, *, demo: bool = False) -> i
         window.start()
         if demo:
             QTimer.singleShot(0, window.add_demo)
+        if given:
+            QTimer.singleShot(0, lambda: open_given(window, given))
         return app.exec()
     finally:
+        instance.close()
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
         window.shutdown()

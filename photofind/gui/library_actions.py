@@ -11,9 +11,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
+from photofind.core.demo import is_demo_folder
 from photofind.gui import text
 from photofind.gui.dialogs.failures import FailuresDialog
+from photofind.gui.dialogs.model_first import ask_model_first
 from photofind.gui.library_session import FolderChange, LibrarySession
+from photofind.gui.model_choice import ModelChoice
 from photofind.gui.workers.jobs import JobOutcome
 
 
@@ -21,11 +24,16 @@ class LibraryActions(QObject):
     message = Signal(str)  # for the status bar
     changed = Signal()  # folders or the demo library changed: the page may be another
 
-    def __init__(self, session: LibrarySession, window: QWidget) -> None:
+    def __init__(self, session: LibrarySession, window: QWidget, models: ModelChoice) -> None:
         super().__init__(window)
         self.session = session
         self.window = window
+        self.models = models
         self.failures_dialog: FailuresDialog | None = None
+        self.waiting_folder: Path | None = None  # added once a real model is in use
+        self.demo_model_accepted = False  # "Use the demo model anyway", until photofind quits
+        models.ready.connect(self._on_model_ready)
+        models.given_up.connect(self._on_model_given_up)
         session.folders_changed.connect(self._on_folders_changed)
         session.demo_done.connect(self._on_demo_done)
         session.failures_ready.connect(self._on_failures)
@@ -35,7 +43,34 @@ class LibraryActions(QObject):
             self.window, "Add a folder of photos", str(Path.home())
         )
         if folder:
-            self.session.add_folder(Path(folder))
+            self.add_folder(Path(folder))
+
+    def add_folder(self, folder: Path) -> None:
+        """Add ``folder`` and index it. While the built-in demo model is in use only because
+        no other was installed or chosen, ask first: install (or use) a real model and add
+        the folder then, index it with the demo model anyway, or not at all."""
+        offers = self.session.model_offers()
+        demo_folder = is_demo_folder(self.session.paths, folder)
+        if offers and not (self.session.model_chosen or self.demo_model_accepted or demo_folder):
+            answer = ask_model_first(self.window, folder, offers[0])
+            if answer == "cancel":
+                return
+            if answer == "model":
+                self.waiting_folder = folder
+                self.models.get_and_use(offers[0])
+                return
+            self.demo_model_accepted = True
+        self.session.add_folder(folder)
+
+    def _on_model_ready(self, _name: str) -> None:
+        folder, self.waiting_folder = self.waiting_folder, None
+        if folder is not None:
+            self.session.add_folder(folder)
+
+    def _on_model_given_up(self, _why: str) -> None:
+        folder, self.waiting_folder = self.waiting_folder, None
+        if folder is not None:
+            self.message.emit(f"{folder.name} was not added; add it again when a model is ready.")
 
     def remove_folder(self, folder: Path, *, confirm: bool = True) -> None:
         if confirm:

@@ -33,10 +33,10 @@ from photofind.core.demo import create_demo_library, is_demo_folder
 from photofind.core.errors import PhotofindError
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
-from photofind.core.models import chosen_model, load_registry, set_active_model
-from photofind.core.models.store import is_installed
+from photofind.core.models import chosen_model, set_active_model
 from photofind.core.settings import Settings
 from photofind.gui import states, text
+from photofind.gui.model_offers import find_offers
 from photofind.gui.querying import QueryController
 from photofind.gui.workers import track_pool
 from photofind.gui.workers.indexing import IndexController, IndexWork
@@ -137,8 +137,11 @@ class LibrarySession(QObject):
         self._closed = False
         facts = _facts(library)  # once, before the window shows; every later read is a job's
         self.folders, self.counts = facts.folders, facts.counts
-        self._offer: states.ModelOffer | None = None
+        self._offers: tuple[states.ModelOffer, ...] = ()
         self._offer_known = False
+        # A person chose the model in use (--model, PHOTOFIND_MODEL, 'model use', Use): the
+        # built-in demo model then indexes a folder without asking first.
+        self.model_chosen = False
 
     # -- running --------------------------------------------------------------------------
 
@@ -322,29 +325,17 @@ class LibrarySession(QObject):
     def reopening_library(self) -> bool:
         return self._pending_reopen is not None or self._reopen is not None
 
-    def model_offer(self) -> states.ModelOffer | None:
-        """The recommended model, while the built-in one is in use."""
+    def model_offers(self) -> tuple[states.ModelOffer, ...]:
+        """The models to offer while the built-in one is in use, the recommended one first."""
         if not states.is_builtin(self.library.model_name):
-            return None
+            return ()
         if not self._offer_known:
-            self._offer, self._offer_known = self._find_offer(), True
-        return self._offer
+            self._offers, self._offer_known = find_offers(self.paths), True
+        return self._offers
 
     def models_changed(self) -> None:
         """A model was installed or removed: the offer is asked again."""
         self._offer_known = False
-
-    def _find_offer(self) -> states.ModelOffer | None:
-        try:
-            registry = load_registry()
-        except PhotofindError:
-            return None
-        entry = registry.get(registry.default)
-        if entry is None:
-            return None
-        return states.ModelOffer(
-            entry.name, entry.approx_download_mb, is_installed(self.paths, entry.name)
-        )
 
     def use_model(self, name: str) -> str | None:
         """Make ``name`` the active model and open the library with it; ``reopened`` follows

@@ -11,20 +11,24 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from photofind.gui import text
+from photofind.gui import states, text
 from photofind.gui.dialogs.models import ModelsDialog
 from photofind.gui.library_session import LibrarySession, Reopened
+from photofind.gui.workers.install import InstallOutcome
 
 
 class ModelChoice(QObject):
     message = Signal(str)  # for the status bar
     changed = Signal()  # the model in use, the one answering searches, or the offer changed
+    ready = Signal(str)  # get_and_use: the model is installed and in use
+    given_up = Signal(str)  # get_and_use: it is not (cancelled, failed, or refused)
 
     def __init__(self, session: LibrarySession, window: QWidget) -> None:
         super().__init__(window)
         self.session = session
         self.window = window
         self.dialog: ModelsDialog | None = None
+        self.awaited: str | None = None  # get_and_use's model, until ready or given_up
         session.reopening.connect(
             lambda name: self.message.emit(f"Opening the library with {name}…")
         )
@@ -39,6 +43,7 @@ class ModelChoice(QObject):
             dialog.use_requested.connect(self._use_from_dialog)
             dialog.language_chosen.connect(self._language_from_dialog)
             dialog.installed.connect(self._on_installed_or_removed)
+            dialog.install_ended.connect(self._on_install_ended)
             dialog.removed.connect(self._on_installed_or_removed)
             self.dialog = dialog
         dialog = self.dialog
@@ -57,6 +62,35 @@ class ModelChoice(QObject):
         error = self.session.use_model(name)
         if error:
             QMessageBox.warning(self.window, f"{name} cannot be used", error)
+
+    def get_and_use(self, offer: states.ModelOffer) -> None:
+        """Install the offered model (in the dialog, with its progress and Cancel) unless it
+        is installed, then use it; ``ready`` or ``given_up`` follows."""
+        self.awaited = offer.name
+        if offer.installed:
+            self._use_awaited()
+            return
+        dialog = self.show(prepare_install=offer.name)
+        if not dialog.install():
+            self._give_up("Another model is being installed or removed; try again when it is done.")
+
+    def _on_install_ended(self, outcome: InstallOutcome) -> None:
+        if outcome.name != self.awaited:
+            return
+        if outcome.installed:
+            self._use_awaited()
+        else:  # the dialog shows why
+            self._give_up(outcome.error or "Stopped; nothing was installed.")
+
+    def _use_awaited(self) -> None:
+        assert self.awaited is not None
+        if error := self.session.use_model(self.awaited):
+            QMessageBox.warning(self.window, f"{self.awaited} cannot be used", error)
+            self._give_up(error)
+
+    def _give_up(self, why: str) -> None:
+        self.awaited = None
+        self.given_up.emit(why)
 
     def shutdown(self) -> None:
         if self.dialog is not None:
@@ -82,13 +116,18 @@ class ModelChoice(QObject):
         dialog = self.dialog
         if dialog is not None and outcome.what == "language":
             dialog.set_language(self.session.settings.query_language)  # the old one on failure
+        awaited = outcome.what == "model" and outcome.model == self.awaited
         if outcome.error:
+            if awaited:
+                self._give_up(outcome.error)
             if dialog is not None and dialog.isVisible():
                 dialog.show_error(outcome.error)
             else:
                 QMessageBox.warning(self.window, f"{outcome.model} cannot be used", outcome.error)
             return
         library = self.session.library
+        if outcome.what == "model":
+            self.session.model_chosen = True
         if outcome.what == "model" and not library.switching:
             self.message.emit(text.searches_now_use(outcome.model))
         if dialog is not None:
@@ -100,6 +139,9 @@ class ModelChoice(QObject):
                 )
             dialog.show_note(note)
         self._models_changed()
+        if awaited:
+            self.awaited = None
+            self.ready.emit(outcome.model)
 
     def _on_searches_switched(self, name: str) -> None:
         self.message.emit(text.searches_now_use(name))

@@ -7,31 +7,82 @@ place and the window only decides which applies.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 
 from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.humanize import approx_size, plural
+from photofind.core.models.registry import MULTILINGUAL, Registry
 from photofind.gui.text import MAKING_DEMO, MODEL_HELP
 
 EXAMPLES = ("a red circle", "a blue star", "a yellow triangle", "a green square")
+DEMO_BUTTON = ("demo", "Try the &demo library")
+ADD_FOLDER_BUTTON = ("add-folder", "&Add folder…")
+
+
+LANGUAGE_NAMES = {"en": "English", MULTILINGUAL: "many languages"}
 
 
 @dataclass(frozen=True)
 class ModelOffer:
-    """The recommended model, offered while the built-in one is in use."""
+    """A model offered while the built-in one is in use: a recommended one, or one the
+    user installed. ``first``: the one the page leads with (its button has the mnemonic)."""
 
     name: str
+    repo: str  # "" for a model imported from a folder
     approx_download_mb: int
+    languages: tuple[str, ...]
     installed: bool
+    first: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{'use' if self.installed else 'download'}:{self.name}"
+
+    @property
+    def languages_text(self) -> str:
+        return ", ".join(LANGUAGE_NAMES.get(code, code) for code in self.languages)
 
     @property
     def button(self) -> tuple[str, str]:
         if self.installed:
-            return ("use-default", f"Use {self.name}")
+            return (self.key, f"{'&' if self.first else ''}Use {self.name}")
+        size = approx_size(self.approx_download_mb, mark="about ")
+        if self.first:
+            return (self.key, f"&Recommended model, {self.languages_text}, {size}…")
+        label = self.languages_text[:1].upper() + self.languages_text[1:]
+        return (self.key, f"&{label} model, {size}…")
+
+    @property
+    def tooltip(self) -> str:
+        if self.installed:
+            return f"Search and index with {self.name}" + (f" ({self.repo})" if self.repo else "")
         return (
-            "download-default",
-            f"Download {self.name} ({approx_size(self.approx_download_mb)})…",
+            f"Download {self.repo} from the Hugging Face hub, "
+            f"{approx_size(self.approx_download_mb, mark='about ')}, once; it then runs on "
+            "this computer. Nothing is downloaded until you click Install."
         )
+
+
+def model_offers(
+    registry: Registry, installed: Collection[str], *, english: bool
+) -> tuple[ModelOffer, ...]:
+    """What the first-run and idle pages offer while the built-in model is in use:
+    the recommended model for English, and where the system speaks another language the
+    recommended multilingual one first, then the English one. A real model the user
+    installed (imported from a folder, say) and none of the recommended ones leads instead."""
+    names = [registry.default]
+    if not english:
+        names.insert(0, registry.recommended_multilingual)
+    entries = [entry for name in dict.fromkeys(names) if (entry := registry.get(name))]
+    others = [n for n in installed if n not in BUILTIN_MODELS and registry.get(n) is None]
+    offers = [
+        ModelOffer(e.name, e.repo, e.approx_download_mb, e.languages, e.name in installed)
+        for e in entries
+    ]
+    if others and not any(offer.installed for offer in offers):
+        offers = [ModelOffer(others[0], "", 0, (), installed=True), *offers][:2]
+    return tuple(replace(offer, first=i == 0) for i, offer in enumerate(offers))
 
 
 @dataclass(frozen=True)
@@ -40,6 +91,11 @@ class Page:
     title: str
     body: str
     buttons: list[tuple[str, str]]
+    tips: dict[str, str] = field(default_factory=dict)  # a button's key -> its tooltip
+
+
+def _offer_buttons(offers: Sequence[ModelOffer]) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    return [offer.button for offer in offers], {offer.key: offer.tooltip for offer in offers}
 
 
 def is_builtin(model_name: str) -> bool:
@@ -51,8 +107,8 @@ def examples_html() -> str:
     return ", ".join(links[:-1]) + " or " + links[-1]
 
 
-def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
-    """No library folder yet. ``offer``: the recommended model, when there is one to offer."""
+def first_run(model_name: str, offers: Sequence[ModelOffer] = ()) -> Page:
+    """No library folder yet. ``offers``: the models to offer, the recommended one first."""
     if is_builtin(model_name):
         shapes = (
             "The built-in model, <i>tiny-shapes</i>, only knows pictures of coloured shapes (a "
@@ -60,11 +116,13 @@ def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
             "library, made on this computer in a few seconds."
         )
         # The offered model's name is on its button only: in the text Qt breaks it at a hyphen.
+        offer = offers[0] if offers else None
         if offer is None:
             intro, get = "No photo model is installed yet. ", MODEL_HELP
         elif offer.installed:
             intro = ""
-            get = "The recommended model is installed: use it to search your own photos."
+            which = "The recommended model is" if offer.repo else "A photo model is"
+            get = f"{which} installed: use it to search your own photos."
         else:
             intro = "No photo model is installed yet. "
             get = (
@@ -72,17 +130,16 @@ def first_run(model_name: str, offer: ModelOffer | None = None) -> Page:
                 "recommended one below; after that everything runs on this computer. Other "
                 "models are in <b>Library ▸ Models…</b>."
             )
-        buttons = [("demo", "Try the demo library")]
-        if offer is not None:
-            buttons.insert(0, offer.button)
-        buttons.append(("add-folder", "Add folder…"))
-        return Page("no-model", "Welcome to photofind", f"{intro}{shapes}<br><br>{get}", buttons)
+        buttons, tips = _offer_buttons(offers)
+        buttons += [DEMO_BUTTON, ADD_FOLDER_BUTTON]
+        body = f"{intro}{shapes}<br><br>{get}"
+        return Page("no-model", "Welcome to photofind", body, buttons, tips)
     return Page(
         "no-folder",
         "Add your photos",
         "photofind finds photos by what they show, in the folders you add. Everything stays "
         "on this computer: photos are read, never changed or uploaded.",
-        [("add-folder", "Add folder…")],
+        [ADD_FOLDER_BUTTON],
     )
 
 
@@ -96,7 +153,11 @@ def making_demo() -> Page:
 
 
 def idle(
-    model_name: str, photos: int, indexing: bool, has_demo: bool, offer: ModelOffer | None = None
+    model_name: str,
+    photos: int,
+    indexing: bool,
+    has_demo: bool,
+    offers: Sequence[ModelOffer] = (),
 ) -> Page:
     """Folders are there; nothing typed or dropped yet."""
     if photos:
@@ -115,31 +176,25 @@ def idle(
             "from the Library menu."
         )
     buttons: list[tuple[str, str]] = []
+    tips: dict[str, str] = {}
     if is_builtin(model_name):
         body += (
             "<br><br>The built-in <i>tiny-shapes</i> model only knows coloured shapes: try "
             f"{examples_html()}.<br><br>{MODEL_HELP}"
         )
-        if offer is not None:
-            buttons.append(offer.button)
+        buttons, tips = _offer_buttons(offers)
         if not has_demo:
-            buttons.append(("demo", "Try the demo library"))
-    return Page("idle", title, body, buttons)
+            buttons.append(DEMO_BUTTON)
+    return Page("idle", title, body, buttons, tips)
 
 
 def no_results(
-    error: str | None, total: int, hidden: int, min_score: float, photos: int, indexing: bool
+    error: str | None, what: str, closest: bool, scored: bool, photos: int, indexing: bool
 ) -> Page:
+    """The search found nothing to show. ``what``: the query in words (``“a red circle”``);
+    ``closest``: there are photos that do not match, to show anyway."""
     if error:
         return Page("search-error", "This search could not be run", html.escape(error), [])
-    if total and hidden == total:
-        return Page(
-            "all-hidden",
-            f"No match scores {min_score:.2f} or more",
-            f"{hidden:,} weaker match{'es are' if hidden != 1 else ' is'} hidden by the "
-            "minimum score.",
-            [("show-all", "Show all matches")],
-        )
     if not photos:
         return Page(
             "nothing-indexed",
@@ -149,4 +204,19 @@ def no_results(
             else "The library has no photos photofind could read.",
             [],
         )
-    return Page("no-results", "No matches", "Try other words, or another photo.", [])
+    if not scored:
+        return Page(
+            "no-results",
+            "No photo is kept by these filters",
+            "Remove a filter from the search field, or widen one (an earlier after:, a "
+            "later before:).",
+            [],
+        )
+    body = (
+        f"None of the {plural(photos, 'photo', grouped=True)} stands out for this search. "
+        "Try other words, or another photo."
+    )
+    if indexing:
+        body += " Photos are still being indexed; searches cover those done so far."
+    buttons = [("show-closest", "Show closest anyway")] if closest else []
+    return Page("no-match", f"No good matches for {html.escape(what)}", body, buttons)

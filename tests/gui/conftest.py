@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QLocale
 
 from photofind.core.config import app_paths
 from photofind.core.library import Library, open_library
@@ -31,6 +32,13 @@ def no_threads_left_running(qapp):
     busy = workers.busy_pools()
     assert not running, f"threads still running after the test: {running}"
     assert not busy, f"{len(busy)} thread pool(s) still busy after the test"
+
+
+@pytest.fixture(autouse=True)
+def english_system_locale(monkeypatch):
+    """The window recommends models by the system's language: tests speak English unless
+    they say otherwise, whatever the machine running them speaks."""
+    monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale("en_US")))
 
 
 class FakeSystem:

@@ -26,21 +26,25 @@ from photofind.gui.widgets import index_status, model_status
 
 
 def test_first_run_pages_offer_what_can_be_done():
-    offer = states.ModelOffer("ViT-B-32__laion2b-s34b-b79k", 600, installed=False)
-    page = states.first_run("tiny-shapes", offer)
+    offer = states.ModelOffer(
+        "ViT-B-32__laion2b-s34b-b79k", "immich-app/x", 600, ("en",), installed=False
+    )
+    page = states.first_run("tiny-shapes", [offer])
     assert page.state == "no-model"
     assert page.buttons == [
-        ("download-default", "Download ViT-B-32__laion2b-s34b-b79k (≈600 MB)…"),
-        ("demo", "Try the demo library"),
-        ("add-folder", "Add folder…"),
+        ("download:ViT-B-32__laion2b-s34b-b79k", "&Recommended model, English, about 600 MB…"),
+        ("demo", "Try the &demo library"),
+        ("add-folder", "&Add folder…"),
     ]
+    assert "immich-app/x" in page.tips["download:ViT-B-32__laion2b-s34b-b79k"]
     assert "No photo model is installed yet" in page.body
-    installed = states.first_run("tiny-shapes", states.ModelOffer("big", 1700, installed=True))
-    assert installed.buttons[0] == ("use-default", "Use big")
+    big = states.ModelOffer("big", "immich-app/big", 1700, ("en",), installed=True)
+    installed = states.first_run("tiny-shapes", [big])
+    assert installed.buttons[0] == ("use:big", "&Use big")
     assert "No photo model is installed yet" not in installed.body
-    assert states.first_run("tiny-shapes").buttons[0] == ("demo", "Try the demo library")
+    assert states.first_run("tiny-shapes").buttons[0] == ("demo", "Try the &demo library")
     real = states.first_run("my-real-model")
-    assert (real.state, real.buttons) == ("no-folder", [("add-folder", "Add folder…")])
+    assert (real.state, real.buttons) == ("no-folder", [("add-folder", "&Add folder…")])
 
 
 def test_idle_page_counts_photos_and_says_what_indexing_means():
@@ -54,7 +58,7 @@ def test_idle_page_counts_photos_and_says_what_indexing_means():
     demo = states.idle("tiny-shapes", 5, False, has_demo=False)
     assert (
         "demo",
-        "Try the demo library",
+        "Try the &demo library",
     ) in demo.buttons and 'href="query:a red circle"' in demo.body
     assert states.idle("tiny-shapes", 5, False, has_demo=True).buttons == []
 
@@ -216,7 +220,7 @@ def test_data_urls_and_addresses_given_as_text(qapp, shape_library_48):
 
 def _hits(n: int, start: int = 0) -> list[SearchHit]:
     return [
-        SearchHit(i, Path(f"/p/{i}.jpg"), 1 - i / 100, float(i), 4, 3)
+        SearchHit(i, Path(f"/p/{i}.jpg"), 1 - i / 100, float(i), 4, 3, match=True)
         for i in range(start, start + n)
     ]
 
@@ -241,11 +245,3 @@ def test_rows_stay_when_hits_only_add_to_the_end(qapp):
     assert not model.keeps_rows(more + _hits(1, 8)) and model.keeps_rows(more)
 
 
-def test_appended_rows_respect_the_minimum_score(qapp):
-    model = ResultsModel()
-    model.set_min_score(0.95)
-    hits = _hits(3)  # scores 1.00, 0.99, 0.98
-    model.set_hits(hits)
-    model.set_hits(hits + _hits(10, 3))  # 0.97 ... 0.88: two pass
-    assert [h.photo_id for h in model.hits()] == [0, 1, 2, 3, 4, 5]
-    assert model.hidden == 7 and model.rows_of(Path("/p/5.jpg")) == [5]

@@ -186,8 +186,8 @@ def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot
     hub.bytes_per_s = 4_000_000  # tiny-shapes is 2.9 MB: long enough to see progress
     window = make_window()
     assert window.page_state == "no-model"
-    button = window.empty.buttons["download-default"]
-    assert button.text() == f"Download {DEFAULT.name} (≈{DEFAULT.approx_download_mb:,} MB)…"
+    button = window.empty.buttons[f"download:{DEFAULT.name}"]
+    assert button.text() == f"&Recommended model, English, about {DEFAULT.approx_download_mb} MB…"
     assert "demo" in window.empty.buttons
     click(qtbot, button)
     dialog = window.models_dialog
@@ -211,8 +211,8 @@ def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot
     assert dialog.use_button.isEnabled()
     assert window.session.library.model_name == "tiny-shapes"  # installing never switches
     buttons = window.empty.buttons  # the offer is now to use it
-    assert "download-default" not in buttons and buttons["use-default"].isDefault()
-    assert buttons["use-default"].text() == f"Use {DEFAULT.name}"
+    assert f"download:{DEFAULT.name}" not in buttons and buttons[f"use:{DEFAULT.name}"].isDefault()
+    assert buttons[f"use:{DEFAULT.name}"].text() == f"&Use {DEFAULT.name}"
     assert leftovers(window) == []
 
 

@@ -1,17 +1,23 @@
-"""What the Models dialog says about each model: its line in the table, its details, and
-the install step under way. Pure functions of the core's ModelStatus and InstallProgress."""
+"""What the Models dialog says about each model: its line in the table, its details, the
+install step under way and its end. Pure functions of the core's ModelStatus and install
+progress, except the import refusal, which looks into the models folder."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from photofind.core import humanize
+from photofind.core.clip.bundle import BUILTIN_MODELS
+from photofind.core.config import AppPaths
 from photofind.core.models import ModelStatus
 from photofind.core.models.install import InstallProgress
 from photofind.core.models.install_progress import INSTALL_STEPS
+from photofind.core.models.store import is_installed
+from photofind.gui.workers.install import InstallOutcome
 
 COLUMNS = ("Model", "Size", "Languages", "Embedding", "Recall", "State")
 LANGUAGES = {"en": "English", "multilingual": "Many languages"}
@@ -39,6 +45,12 @@ LANGUAGE_TIP = (
     "the library, as Use does."
 )
 INT8_LABEL = "int8 (smaller, faster on CPU)"
+IMPORT_TIP = (
+    "Install a model from a folder on this computer or a USB stick, for computers without "
+    "internet: a folder in the Immich layout (config.json, visual/, textual/), as on "
+    "huggingface.co/immich-app or made by models/export.py. The folder's name becomes the "
+    "model's name."
+)
 NUMERIC = (1, 3, 4)  # Size, Embedding, Recall: right-aligned
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -49,6 +61,8 @@ def size_text(n_bytes: int) -> str:
 
 
 def describe_install(p: InstallProgress) -> str:
+    if p.phase == "copying":
+        return f"Copying {p.name}: {size_text(p.done_bytes)} of {size_text(p.total_bytes)}"
     if p.phase == "downloading":
         parts = [f"Downloading {p.name}: {size_text(p.done_bytes)} of {size_text(p.total_bytes)}"]
         if p.bytes_per_s > 0:
@@ -59,6 +73,35 @@ def describe_install(p: InstallProgress) -> str:
     if p.phase == "cancelled":
         return "Stopping…"
     return INSTALL_STEPS.get(p.phase, "").format(name=p.name)
+
+
+def import_refusal(paths: AppPaths, source: Path) -> str | None:
+    """Why a folder cannot be imported under its own name, in this dialog's words (the
+    core's sentences name the command line's remedies); None when the core may try."""
+    name = source.name
+    if name in BUILTIN_MODELS:
+        return f"{name} is the name of the built-in model; rename the folder and import it again."
+    if is_installed(paths, name):
+        return (
+            f"A model named {name} is already installed; remove it from this list first, or "
+            "rename the folder and import it again."
+        )
+    return None
+
+
+def installed_note(outcome: InstallOutcome, in_use: str) -> str:
+    """What the dialog says once a model is installed or imported."""
+    result = outcome.last.result if outcome.last else None
+    assert result is not None, "only for an outcome that installed"
+    done = "Imported" if outcome.source else "Installed"
+    note = f"{done} {outcome.name} ({size_text(result.size_bytes)})."
+    if result.int8 is not None and not result.int8.kept:
+        note += " Its int8 image encoder disagreed with the original, so it runs in full precision."
+    elif result.int8_active:
+        note += " Its image encoder runs in int8."
+    if outcome.name != in_use:
+        note += " Click Use to search with it."
+    return note
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Library ▸ Models…: the recommended and the installed models, and what to do with them.
 
 Install downloads a model on a worker thread (:class:`~photofind.gui.workers.install.InstallThread`)
-with a progress bar and Cancel; nothing is downloaded until Install is clicked. Use asks
+with a progress bar and Cancel; nothing is downloaded until Install is clicked. Import
+copies a model folder in the same way, for computers without internet. Use asks
 the window to reopen the library with the model (``use_requested``); the window answers
 with :meth:`ModelsDialog.set_current` or :meth:`ModelsDialog.show_error`. Remove deletes
 a model that is not in use, on a pool thread. The query language (for multilingual NLLB
@@ -13,22 +14,21 @@ shown here; the model in use never changes because of one.
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,21 +36,21 @@ from PySide6.QtWidgets import (
 from photofind.core.config import AppPaths
 from photofind.core.errors import PhotofindError
 from photofind.core.models import ModelStatus, Registry, list_models, load_registry, remove_model
-from photofind.core.models.install import InstallProgress, install_model
+from photofind.core.models.install import InstallProgress, import_model, install_model
 from photofind.core.models.install_progress import INSTALL_STEPS
 from photofind.core.models.store import load_installed
 from photofind.gui.dialogs.model_rows import (
-    COLUMNS,
+    IMPORT_TIP,
     INT8_LABEL,
     LANGUAGE_TIP,
-    NUMERIC,
     QUERY_LANGUAGES,
-    RIGHT,
     Row,
     describe_install,
+    import_refusal,
+    installed_note,
     size_text,
 )
-from photofind.gui.style import TABLE_STYLE_SHEET
+from photofind.gui.dialogs.model_table import fill_table, make_table
 from photofind.gui.workers.install import InstallOutcome, InstallThread
 from photofind.gui.workers.jobs import Job, JobOutcome
 
@@ -59,6 +59,7 @@ class ModelsDialog(QDialog):
     use_requested = Signal(str)  # the user chose Use on an installed model
     language_chosen = Signal(object)  # the user chose a query language: a code, or None
     installed = Signal(str)  # a model was installed (the first-run page offers it now)
+    install_ended = Signal(InstallOutcome)  # after every install or import, installed or not
     removed = Signal(str)
 
     def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
@@ -89,27 +90,7 @@ class ModelsDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("modelsTable")
-        self.table.setStyleSheet(TABLE_STYLE_SHEET)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.horizontalHeaderItem(1).setToolTip(
-            "On disk for installed models; an estimate of the download for the others"
-        )
-        self.table.horizontalHeaderItem(3).setToolTip("Numbers stored per photo")
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column in NUMERIC:
-            self.table.horizontalHeaderItem(column).setTextAlignment(RIGHT)
+        self.table = make_table(self)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self._double_clicked())
         layout.addWidget(self.table, 1)
@@ -131,19 +112,17 @@ class ModelsDialog(QDialog):
         )
         actions.addWidget(self.int8)
         actions.addStretch(1)
-        self.install_button = QPushButton("Install", self)
-        self.install_button.setObjectName("installModel")
+        self.import_button = self._button("I&mport a model folder…", "importModel", IMPORT_TIP)
+        self.import_button.clicked.connect(lambda: self.import_folder())
+        self.install_button = self._button("Install", "installModel", "")
         self.install_button.clicked.connect(self.install)
-        self.use_button = QPushButton("Use", self)
-        self.use_button.setObjectName("useModel")
-        self.use_button.setToolTip("Search and index with this model")
+        self.use_button = self._button("Use", "useModel", "Search and index with this model")
         self.use_button.clicked.connect(self.use)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setObjectName("removeModel")
-        self.remove_button.setToolTip("Delete the model and the photo vectors it made")
+        tip = "Delete the model and the photo vectors it made"
+        self.remove_button = self._button("Remove", "removeModel", tip)
         self.remove_button.clicked.connect(lambda: self.remove())
-        for button in (self.install_button, self.use_button, self.remove_button):
-            button.setAutoDefault(False)
+        buttons = (self.import_button, self.install_button, self.use_button, self.remove_button)
+        for button in buttons:
             actions.addWidget(button)
         layout.addLayout(actions)
 
@@ -197,6 +176,13 @@ class ModelsDialog(QDialog):
         bottom.addWidget(close, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(bottom)
 
+    def _button(self, label: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.setAutoDefault(False)
+        return button
+
     # -- the list -------------------------------------------------------------------------
 
     def set_current(self, in_use: str, answering: str) -> None:
@@ -228,20 +214,7 @@ class ModelsDialog(QDialog):
             if self.registry and self.registry.recall_source
             else ""
         )
-        self.table.setRowCount(len(self.rows))
-        for r, row in enumerate(self.rows):
-            for c, text in enumerate(row.cells()):
-                item = QTableWidgetItem(text)
-                if c == 0:
-                    item.setData(Qt.ItemDataRole.UserRole, row.name)
-                    item.setToolTip(row.status.entry.repo if row.status.entry else row.name)
-                if row.in_use:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                if c in NUMERIC:
-                    item.setTextAlignment(RIGHT)
-                self.table.setItem(r, c, item)
+        fill_table(self.table, self.rows)
         self.select(selected or self.in_use)
         self._update_buttons()
 
@@ -292,6 +265,7 @@ class ModelsDialog(QDialog):
         can_install = row is not None and row.installable and not busy
         self.install_button.setText("Reinstall" if row and row.status.problem else "Install")
         self.install_button.setEnabled(can_install)
+        self.import_button.setEnabled(not busy)
         self.int8.setEnabled(can_install)
         self.use_button.setEnabled(
             row is not None
@@ -330,23 +304,52 @@ class ModelsDialog(QDialog):
             self.show_note("")
             self.use_requested.emit(row.name)
 
-    def install(self) -> None:
+    def install(self) -> bool:
+        """Download and install the selected model; whether it started."""
         row = self.selected()
-        if row is None or not row.installable or self.install_thread is not None:
-            return
+        if row is None or not row.installable or self.busy:
+            return False
         name, int8, paths, registry = row.name, self.int8.isChecked(), self.paths, self.registry
         thread = InstallThread(
             name,
             lambda cancel: install_model(paths, name, int8=int8, cancel=cancel, registry=registry),
             self,
         )
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # it would print retries
+        self._start(thread, INSTALL_STEPS["connecting"].format(name=name))
+        return True
+
+    def import_folder(self, folder: Path | None = None) -> bool:
+        """Install a model from a bundle folder (asked for when not given), for computers
+        without internet; whether it started. It runs in full precision: making an int8
+        encoder needs the onnx package, which a computer without internet may lack."""
+        if self.busy:
+            return False
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self, "Import a model folder", str(Path.home())
+            )
+            if not chosen:
+                return False
+            folder = Path(chosen)
+        source = Path(os.path.abspath(folder))
+        if refusal := import_refusal(self.paths, source):
+            self.show_error(refusal)
+            return False
+        paths = self.paths
+        thread = InstallThread(
+            source.name, lambda cancel: import_model(paths, source, cancel=cancel), self, source
+        )
+        self._start(thread, f"Checking {source}…")
+        return True
+
+    def _start(self, thread: InstallThread, first_step: str) -> None:
         thread.progressed.connect(self._on_install_progress)
         thread.ended.connect(self._on_install_ended)
         self.install_thread = thread
-        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # it would print retries
         self.show_note("")
         self.progress.setRange(0, 0)
-        self.progress_label(INSTALL_STEPS["connecting"].format(name=name))
+        self.progress_label(first_step)
         self.cancel_button.setEnabled(True)
         self.progress_row.show()
         self._update_buttons()
@@ -360,10 +363,11 @@ class ModelsDialog(QDialog):
     def _on_install_progress(self, p: InstallProgress) -> None:
         if self.install_thread is None or self.install_thread.stopping:
             return  # Cancel was clicked: "Stopping…" stays until the thread ends
-        if p.phase == "downloading" and p.total_bytes:
+        bytes_counted = p.phase in ("downloading", "copying")
+        if bytes_counted and p.total_bytes:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(1000 * p.done_bytes / p.total_bytes))
-        elif p.phase != "downloading":
+        elif not bytes_counted:
             self.progress.setRange(0, 0)
         if text := describe_install(p):
             self.progress_label(text)
@@ -386,22 +390,12 @@ class ModelsDialog(QDialog):
         if outcome.error:
             self.show_error(outcome.error)
         elif outcome.installed:
-            result = outcome.last.result
             self.select(outcome.name)
-            note = f"Installed {outcome.name} ({size_text(result.size_bytes)})."
-            if result.int8 is not None and not result.int8.kept:
-                note += (
-                    " Its int8 image encoder disagreed with the original, so it runs in "
-                    "full precision."
-                )
-            elif result.int8_active:
-                note += " Its image encoder runs in int8."
-            if outcome.name != self.in_use:
-                note += " Click Use to search with it."
-            self.show_note(note)
+            self.show_note(installed_note(outcome, self.in_use))
             self.installed.emit(outcome.name)
         else:
             self.show_note("Stopped; nothing was installed.")
+        self.install_ended.emit(outcome)
 
     def remove(self, *, confirm: bool = True) -> None:
         row = self.selected()

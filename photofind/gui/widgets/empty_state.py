@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -57,9 +59,17 @@ class EmptyState(QWidget):
     def set_picture(self, pixmap: QPixmap) -> None:
         self.picture.setPixmap(pixmap)
 
-    def show_state(self, state: str, title: str, body: str, buttons: list[tuple[str, str]]) -> None:
+    def show_state(
+        self,
+        state: str,
+        title: str,
+        body: str,
+        buttons: list[tuple[str, str]],
+        tips: Mapping[str, str] | None = None,
+    ) -> None:
         """``state`` names the situation (tests and the window read it); ``buttons`` are
-        (key, label) pairs, the first being the default; a press emits ``action(key)``."""
+        (key, label) pairs, the first being the default, a label's ``&`` marking its Alt
+        key; a press emits ``action(key)``. ``tips``: tooltips by key."""
         self.state = state
         self.title.setText(title)
         self.body.setText(body)
@@ -70,15 +80,17 @@ class EmptyState(QWidget):
                 button = self.buttons.pop(key)
                 self._buttons.removeWidget(button)
                 button.deleteLater()
+        kept, self.buttons = self.buttons, {}  # in the order shown
         for position, (key, label) in enumerate(buttons):
-            button = self.buttons.get(key)
+            button = kept.get(key)
             if button is None:
                 button = QPushButton(label, self)
                 button.setObjectName(f"empty-{key}")
                 button.clicked.connect(lambda _checked=False, k=key: self.action.emit(k))
-                self.buttons[key] = button
             else:
                 self._buttons.removeWidget(button)
                 button.setText(label)
             self._buttons.insertWidget(1 + position, button)
+            self.buttons[key] = button
             button.setDefault(position == 0)
+            button.setToolTip((tips or {}).get(key, ""))

@@ -1,10 +1,11 @@
-"""Installing a model off the UI thread (the Models dialog's Install)."""
+"""Installing a model off the UI thread (the Models dialog's Install and Import)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -19,6 +20,7 @@ class InstallOutcome:
     name: str
     last: InstallProgress | None  # "installed" (with its result) or "cancelled"; None on error
     error: str | None = None  # the core's sentence (no network, disk full, damaged download)
+    source: Path | None = None  # the folder it was imported from; None for a download
 
     @property
     def installed(self) -> bool:
@@ -26,9 +28,11 @@ class InstallOutcome:
 
 
 class InstallThread(QThread):
-    """Downloads and installs one model (the Models dialog's Install).
+    """Downloads and installs one model (the Models dialog's Install), or copies one in from
+    a folder (``source``, its Import).
 
-    Why a thread: a download takes minutes and the dialog shows its progress meanwhile. It
+    Why a thread: a download takes minutes, a copy from a USB stick too, and the dialog
+    shows its progress meanwhile. It
     consumes the core's install generator one item at a time. :meth:`request_stop` (Cancel,
     or the window closing) sets the Event the generator watches: the download stops at its
     next chunk, the staging folder is deleted and the last item is "cancelled", which ends
@@ -42,10 +46,12 @@ class InstallThread(QThread):
         name: str,
         steps: Callable[[threading.Event], Iterator[InstallProgress]],
         parent: QObject | None = None,
+        source: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("photofind-install")
         self.name = name
+        self.source = source
         self._steps = steps
         self._cancel = threading.Event()
         track_thread(self)
@@ -63,18 +69,24 @@ class InstallThread(QThread):
             for last in self._steps(self._cancel):
                 self.progressed.emit(last)
         except PhotofindError as exc:
-            self.ended.emit(InstallOutcome(self.name, None, str(exc)))
+            self._end(None, str(exc))
             return
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.ended.emit(
-                InstallOutcome(self.name, None, f"{self.name} could not be installed: {reason}.")
-            )
+            if self.source is None:
+                self._end(None, f"{self.name} could not be installed: {reason}.")
+            else:
+                self._end(
+                    None,
+                    f"{self.name} could not be imported: {reason}; check the folder and its "
+                    "drive, then import it again.",
+                )
             return
         except Exception as exc:
             errorsink.report(exc, thread_name=self.objectName())
-            self.ended.emit(
-                InstallOutcome(self.name, None, "The install failed; the error was reported.")
-            )
+            self._end(None, "The install failed; the error was reported.")
             return
-        self.ended.emit(InstallOutcome(self.name, last))
+        self._end(last)
+
+    def _end(self, last: InstallProgress | None, error: str | None = None) -> None:
+        self.ended.emit(InstallOutcome(self.name, last, error, self.source))
