@@ -19,6 +19,7 @@ from photofind.cli.common import (
     ctrl_c_sets,
     opened_library,
 )
+from photofind.cli.first_model import settle_model_for_indexing
 from photofind.cli.folder_commands import describe, list_folder_problems, state_json
 from photofind.cli.output import ProgressView, err, list_failures, one_line, out
 from photofind.core.config import AppPaths
@@ -42,7 +43,9 @@ STOPPED = "Stopped; run 'photofind index' again to continue."
 
 def cmd_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     app = importlib.import_module("photofind.gui.app")  # Qt loads only for the window
-    return app.main(paths, args.model, args.provider)
+    given = [Path(p) for p in getattr(args, "paths", None) or ()]
+    chosen = bool(getattr(args, "model_chosen", False))
+    return app.main(paths, args.model, args.provider, model_chosen=chosen, open_paths=given)
 
 
 def cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -109,6 +112,8 @@ def add_folders(library: Library, folders: list[Path]) -> None:
 
 def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
     folders = checked_folders(args.paths)
+    if (stopped := settle_model_for_indexing(args, paths)) is not None:
+        return stopped
     with opened_library(args, paths) as library:
         add_folders(library, folders)
         cancel = threading.Event()
@@ -191,7 +196,14 @@ def cmd_status(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    add_command(commands, "gui", cmd_gui, "open the window (the default when no command is given)")
+    gui = add_command(
+        commands, "gui", cmd_gui, "open the window (the default when no command is given)"
+    )
+    gui.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="a folder to add to the library or a photo to search with; a window already "
+        "open on this library is brought forward and takes them",
+    )  # fmt: skip
     add_command(
         commands, "demo", cmd_demo, "open the window on a generated demo library (works offline)"
     )
