@@ -252,6 +252,13 @@ def open_clip_config(model: Any, vocab_size: int | None = None) -> dict[str, Any
     }
 
 
+KNOWN_TOKENS_ABOUT = (
+    "The token ids of textual/tokenizer.json that this text tower has rows for; every other "
+    "token shares one untrained row, so words made of them are not understood. Written by "
+    "models/export.py from its token_remap."
+)
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -437,6 +444,14 @@ def export_hf_clip(
     tok_cfg = dict(tokenizer_config) if tokenizer_config else default_tokenizer_config(context)
     tok_cfg.setdefault("model_max_length", context)
     _write_json(out_dir / "textual" / "tokenizer_config.json", tok_cfg)
+    known = out_dir / "textual" / "known_tokens.json"
+    if token_remap is not None:
+        # Row 0 is the one every unused token shares: photofind warns about words that
+        # fall on it (photofind.core.understanding) instead of ranking them as noise.
+        ids = np.flatnonzero(np.asarray(token_remap) != 0).tolist()
+        _write_json(known, {"about": KNOWN_TOKENS_ABOUT, "token_ids": ids})
+    elif known.exists():
+        known.unlink()  # a full vocabulary now: an old list would raise false warnings
 
     if quantize == "int8":
         # The same quantisation 'photofind model install --int8' runs on downloaded models.
