@@ -10,6 +10,7 @@
                 [--camera C]   matches only, best first (see photofind.cli.search_commands)
       similar IMAGE [-k N] [--all] [--json] [the same filter options]
       status [--json]
+      duplicates [--kind exact|same|similar] [--json]   duplicate groups, the one to keep first
       classify IMAGE... [--labels L1,L2] [--labels-file F] [--json]   zero-shot labels
       collection list|show|add|edit|on|off|include|exclude|reset|remove   smart collections
       folder list [--json]      the library folders: photos, and whether they can be read
@@ -53,6 +54,7 @@ from photofind import __version__
 from photofind.cli import (
     classify_commands,
     collection_commands,
+    duplicate_commands,
     folder_commands,
     library_commands,
     model_commands,
@@ -83,7 +85,7 @@ from photofind.core.models import active_model
 # module here.
 COMMAND_FAMILIES = (
     library_commands, search_commands, folder_commands, model_commands, repair_commands,
-    watch_commands, classify_commands, collection_commands,
+    watch_commands, classify_commands, collection_commands, duplicate_commands,
 )
 
 
