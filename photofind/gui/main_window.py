@@ -151,6 +151,10 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
+        # In a narrow window (half a laptop screen) the sidebar folds away rather than
+        # pushing the window wider; dragging its edge or View ▸ Show the sidebar brings it back.
+        self.splitter.setCollapsible(0, True)
+        self.sidebar.setMinimumWidth(1)  # not its size hint: that would keep the window wide
         self.splitter.setSizes([SIDEBAR_WIDTH, DEFAULT_SIZE.width() - SIDEBAR_WIDTH])
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)

@@ -32,7 +32,6 @@ class BrowseWiring(QObject):
         self.window = window
         session = window.session
         self.sidebar = Sidebar(window)
-        self.sidebar.setMinimumWidth(140)
         self.page = BrowsePage(session, window.thumbnails, window.settings.thumbnail_size, window)
         actions = window.photo_actions
         actions.attach(self.page.grid)
