@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from photofind.cli.common import EXIT_ERROR, EXIT_OK, UsageError, add_command, positive_int
@@ -24,6 +25,7 @@ from photofind.cli.output import err, one_line, out
 from photofind.core.classify import (
     ClassifyError,
     ClassifyFailure,
+    LabelProbability,
     ZeroShotClassifier,
     clean_labels,
 )
@@ -57,7 +59,7 @@ def read_labels(args: argparse.Namespace) -> list[str]:
     return cleaned
 
 
-def _print_table(path: Path, labels, top: int) -> None:
+def _print_table(path: Path, labels: Sequence[LabelProbability], top: int) -> None:
     out(one_line(os.path.abspath(path)))
     for item in labels[:top]:
         out(f"  {100 * item.probability:5.1f}%  {one_line(item.label)}")

@@ -87,8 +87,9 @@ def scoring_for(bundle: ModelBundle) -> Scoring:
     scale = _positive(bundle.config.get("logit_scale"))
     if scale is not None:
         bias = bundle.config.get("logit_bias")
-        finite = isinstance(bias, int | float) and not isinstance(bias, bool) and np.isfinite(bias)
-        return Scoring(scale, float(bias) if finite else None, "model folder")
+        if isinstance(bias, bool) or not isinstance(bias, int | float) or not np.isfinite(bias):
+            bias = None
+        return Scoring(scale, None if bias is None else float(bias), "model folder")
     known = load_registry().get(bundle.name)
     if known is not None and known.logit_scale is not None:
         return Scoring(known.logit_scale, known.logit_bias, "registry")

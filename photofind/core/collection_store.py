@@ -11,6 +11,7 @@ the photo by its content hash. Names are unique whatever their letter case.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -233,9 +234,9 @@ class CollectionStore:
                 "created_at) VALUES (?, 0, ?, ?, 1, ?)",
                 (name, json.dumps(list(texts)), int(sensitive), time.time()),
             )
-            self._set_roles(db, cur.lastrowid, examples, EXAMPLE)
+            self._set_roles(db, int(cur.lastrowid or 0), examples, EXAMPLE)
 
-    def _row_id(self, db, collection: Collection) -> int:
+    def _row_id(self, db: sqlite3.Connection, collection: Collection) -> int:
         """The catalog row of ``collection``; a built-in's row is made on its first change."""
         found = db.execute(
             "SELECT id FROM collections WHERE name = ?", (collection.name,)
@@ -246,7 +247,7 @@ class CollectionStore:
             "INSERT INTO collections (name, builtin, created_at) VALUES (?, 1, ?)",
             (collection.name, time.time()),
         )
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def edit(
         self,
@@ -303,7 +304,9 @@ class CollectionStore:
                 self._set_roles(db, row_id, refs, role)
 
     @staticmethod
-    def _set_roles(db, row_id: int, refs: Iterable[PhotoRef], role: str) -> None:
+    def _set_roles(
+        db: sqlite3.Connection, row_id: int, refs: Iterable[PhotoRef], role: str
+    ) -> None:
         for ref in refs:
             # One correction per photo: the newest, whether it names its row or its content.
             db.execute(

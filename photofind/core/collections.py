@@ -192,9 +192,18 @@ class CollectionService:
         self.store.add(name, descriptions, sensitive=sensitive, examples=self._hashes(examples))
         return self.store.get(name)
 
-    def edit(self, name: str, **changes) -> Collection:
-        """``descriptions``, ``sensitive``, ``enabled``: see CollectionStore.edit."""
-        return self.store.edit(name, **changes)
+    def edit(
+        self,
+        name: str,
+        *,
+        descriptions: Sequence[str] | None = None,
+        sensitive: bool | None = None,
+        enabled: bool | None = None,
+    ) -> Collection:
+        """Change what is given (None: as it is); ``enabled`` switches it on or off."""
+        return self.store.edit(
+            name, descriptions=descriptions, sensitive=sensitive, enabled=enabled
+        )
 
     def remove(self, name: str) -> Collection:
         return self.store.remove(name)
