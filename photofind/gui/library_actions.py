@@ -116,6 +116,7 @@ class LibraryActions(QObject):
         """The list is read off the UI thread; the dialog opens when it is there."""
         self.session.request_failures()
 
-    def _on_failures(self, failures: list[tuple[Path, str]]) -> None:
-        self.failures_dialog = FailuresDialog(failures, self.window)
+    def _on_failures(self, found: tuple[list[tuple[Path, str]], list[tuple[Path, str]]]) -> None:
+        files, folders = found
+        self.failures_dialog = FailuresDialog(files, self.window, folders=folders)
         self.failures_dialog.show()

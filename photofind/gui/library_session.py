@@ -85,7 +85,8 @@ class LibrarySession(QObject):
     folders_changed = Signal(FolderChange)
     counts_changed = Signal(Counts)
     demo_done = Signal(JobOutcome)
-    failures_ready = Signal(list)  # [(Path, reason)] of the files indexing could not read
+    # ([(Path, reason)] of the files indexing could not read, [(Path, reason)] of the folders)
+    failures_ready = Signal(object)
     reopening = Signal(str)  # the model the library is being opened with
     reopened = Signal(Reopened)
     searches_switched = Signal(str)  # a newly chosen model now answers searches
@@ -270,7 +271,7 @@ class LibrarySession(QObject):
             self._after_reopen.append(self.request_failures)
             return
         catalog = self.library.catalog
-        job = Job(catalog.failures, self, self._catalog_pool)
+        job = Job(lambda: (catalog.failures(), catalog.folder_problems()), self, self._catalog_pool)
         job.done.connect(self._on_failures)
         self._jobs.append(job)
         job.start()

@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import search, wait_indexed
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from photofind.gui.browse.grid import section_title
 from photofind.gui.menus import show_shortcuts
@@ -265,3 +265,33 @@ def test_the_window_fits_a_small_screen(qtbot, make_window):
     assert window.minimumSizeHint().width() <= 560 and window.width() == 560
     screen = window.screen().availableGeometry()
     assert window.frameGeometry().width() <= max(screen.width(), 560)
+
+
+def test_folders_that_cannot_be_read_are_listed_and_marked(
+    qtbot, make_window, library_photos, make_library
+):
+    away = make_library(4, seed=5, name="drive")[0].path.parent
+    window = make_window([library_photos, away])
+    wait_indexed(qtbot, window)
+    browse_ready(qtbot, window, 52)
+    # The scanner records a folder it could not list; as root every folder can be listed,
+    # so the record is made the way the scanner makes it.
+    locked = library_photos / "locked"
+    window.session.library.catalog.set_folder_problems({locked: "Permission denied; fix it."})
+    window.library_actions.show_failures()
+    qtbot.waitUntil(lambda: window.failures_dialog is not None, timeout=10_000)
+    dialog = window.failures_dialog
+    assert dialog.table.item(0, 0).text() == "locked/"
+    assert "Permission denied" in dialog.table.item(0, 1).text()
+    assert "1 folder could not be listed" in dialog.findChild(QLabel).text()
+    dialog.close()
+    # a library folder whose drive went away says so in the sidebar
+    away.rename(away.with_name("unplugged"))
+    window.browse.reload()
+    qtbot.waitUntil(
+        lambda: window.sidebar.folder_item(away) is not None
+        and "offline" in window.sidebar.folder_item(away).text(0),
+        timeout=10_000,
+    )
+    window.sidebar.choose(away)
+    qtbot.waitUntil(lambda: window.browse.problem.isVisibleTo(window.browse), timeout=10_000)
