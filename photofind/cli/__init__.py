@@ -23,7 +23,8 @@
       repair [--salvage]        mend a damaged catalog from its backup or what it still holds
 
 Without --model, a command uses $PHOTOFIND_MODEL, else the model chosen with 'model use',
-else tiny-shapes.
+else tiny-shapes; but 'index' never falls back to that demo model: it offers a real model
+(or names the command that installs one), and a search answered by it says so.
 
 Exit codes: 0 success (also when some photos could not be read), 1 an error a user can act
 on (its sentence is printed as ``photofind: ...``), 2 a usage error, 130 stopped by Ctrl+C.
@@ -79,7 +80,7 @@ from photofind.cli.output import (
 from photofind.core import errorsink
 from photofind.core.config import AppPaths, app_paths
 from photofind.core.errors import PhotofindError, write_error
-from photofind.core.models import active_model
+from photofind.core.models import active_model, model_is_chosen
 
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             paths = app_paths(args.data_dir)
             if log_started_here:
                 _start_error_log(paths)
+            # Whether a person chose the model: photofind never indexes with the demo model
+            # it fell back to (photofind.cli.first_model).
+            args.model_chosen = args.model is not None or model_is_chosen(paths)
             if args.model is None:
                 args.model = active_model(paths)
             return args.handler(args, paths)

@@ -10,8 +10,10 @@ import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
 
+from photofind.cli.output import err
 from photofind.core.config import DEFAULT_MODEL, MODEL_ENV, PROVIDERS, AppPaths, default_provider
 from photofind.core.library import Library, open_library
+from photofind.core.models import load_registry
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STOP_INDEXING = "photofind: stopping after the current batch (press Ctrl+C again to quit now)…"
@@ -74,13 +76,39 @@ def add_command(
     return sub
 
 
+def demo_by_fallback(args: argparse.Namespace) -> bool:
+    """The command is about to use the built-in demo model only because no model was chosen
+    (no --model, no $PHOTOFIND_MODEL, no 'photofind model use')."""
+    return args.model == DEFAULT_MODEL and not getattr(args, "model_chosen", True)
+
+
+def answers_from_fallback_demo(args: argparse.Namespace, library: Library) -> bool:
+    return (
+        demo_by_fallback(args)
+        and library.search_model_name == DEFAULT_MODEL
+        and library.counts().photos > 0
+    )
+
+
+def demo_answers_warning() -> str:
+    return (
+        f"photofind: this library is indexed only with {DEFAULT_MODEL}, the demo model, which "
+        "knows six colours and four shapes and nothing else; install a real model with "
+        f"'photofind model install {load_registry().default}', choose it with 'photofind model "
+        "use', then run 'photofind index'."
+    )
+
+
 @contextlib.contextmanager
 def opened_library(
     args: argparse.Namespace, paths: AppPaths, *, read_only: bool = False
 ) -> Iterator[Library]:
-    """``read_only`` for commands that only look: they then write nothing at all."""
+    """``read_only`` for commands that only look: they then write nothing at all. Their
+    answers come from the demo model when no one chose it: then they say so first."""
     library = open_library(paths, args.model, args.provider, read_only=read_only)
     try:
+        if read_only and answers_from_fallback_demo(args, library):
+            err(demo_answers_warning())
         yield library
     finally:
         library.close()

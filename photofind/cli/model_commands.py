@@ -31,7 +31,7 @@ def _quiet_hub_logs() -> None:
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
 
 
-def _run_install(steps: Iterator[InstallProgress], cancel: threading.Event) -> InstallProgress:
+def run_install(steps: Iterator[InstallProgress], cancel: threading.Event) -> InstallProgress:
     _quiet_hub_logs()
     view = TransferView()
     last = InstallProgress("cancelled", "")
@@ -44,7 +44,7 @@ def _run_install(steps: Iterator[InstallProgress], cancel: threading.Event) -> I
     return last
 
 
-def _report_install(last: InstallProgress, paths: AppPaths) -> int:
+def report_install(last: InstallProgress, paths: AppPaths) -> int:
     if last.phase == "cancelled" or last.result is None:
         err("Stopped; nothing was installed.")
         return EXIT_INTERRUPTED
@@ -73,13 +73,13 @@ def _report_install(last: InstallProgress, paths: AppPaths) -> int:
 def cmd_model_install(args: argparse.Namespace, paths: AppPaths) -> int:
     cancel = threading.Event()
     steps = install_model(paths, args.name, int8=args.int8, cancel=cancel)
-    return _report_install(_run_install(steps, cancel), paths)
+    return report_install(run_install(steps, cancel), paths)
 
 
 def cmd_model_import(args: argparse.Namespace, paths: AppPaths) -> int:
     cancel = threading.Event()
     steps = import_model(paths, args.folder, name=args.name, int8=args.int8, cancel=cancel)
-    return _report_install(_run_install(steps, cancel), paths)
+    return report_install(run_install(steps, cancel), paths)
 
 
 def cmd_model_use(args: argparse.Namespace, paths: AppPaths) -> int:

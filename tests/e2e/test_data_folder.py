@@ -27,7 +27,9 @@ TIMEOUT_S = 120
 def photofind(*args: str, data_dir: Path, env: dict[str, str] | None = None):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOFIND_")}
     cmd = [sys.executable, "-m", "photofind", "--data-dir", os.fspath(data_dir)]
-    cmd += ["--provider", "cpu", *args]
+    # The demo model named on purpose: without a choice, 'index' would refuse it
+    # (test_no_demo_model.py). A --model in ``args`` comes later and wins.
+    cmd += ["--provider", "cpu", "--model", "tiny-shapes", *args]
     return subprocess.run(
         cmd, stdin=subprocess.DEVNULL, capture_output=True, encoding="utf-8",
         errors="backslashreplace", timeout=TIMEOUT_S, env={**clean, **(env or {})},

@@ -26,8 +26,10 @@ TIMEOUT_S = 120
 
 def photofind(*args: str, data_dir: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOFIND_")}
+    # The demo model named on purpose: without a choice, 'index' would refuse it
+    # (test_no_demo_model.py).
     cmd = [sys.executable, "-m", "photofind", "--data-dir", os.fspath(data_dir), "--provider",
-           "cpu", *args]  # fmt: skip
+           "cpu", "--model", "tiny-shapes", *args]  # fmt: skip
     return subprocess.run(
         cmd, stdin=subprocess.DEVNULL, capture_output=True, encoding="utf-8", timeout=TIMEOUT_S,
         env=env,

@@ -153,10 +153,25 @@ def is_installed(paths: AppPaths, name: str) -> bool:
     return (paths.models_dir / name / "config.json").exists()
 
 
+def _used_model(paths: AppPaths) -> str | None:
+    value = _read_json(paths.models_dir / ACTIVE_FILE).get(ACTIVE_KEY)
+    return value if isinstance(value, str) and value else None
+
+
 def chosen_model(paths: AppPaths) -> str:
     """The model 'photofind model use' chose (tiny-shapes when none was chosen)."""
-    value = _read_json(paths.models_dir / ACTIVE_FILE).get(ACTIVE_KEY)
-    return value if isinstance(value, str) and value else DEFAULT_MODEL
+    return _used_model(paths) or DEFAULT_MODEL
+
+
+def model_is_chosen(paths: AppPaths) -> bool:
+    """Whether a person chose the model (``PHOTOFIND_MODEL`` or 'photofind model use'), as
+    opposed to photofind falling back to the built-in demo model."""
+    return bool(os.environ.get(MODEL_ENV)) or _used_model(paths) is not None
+
+
+def real_models_installed(paths: AppPaths) -> list[str]:
+    """The installed models other than the built-in demo ones."""
+    return [name for name in installed_names(paths) if name not in BUILTIN_MODELS]
 
 
 def active_model(paths: AppPaths) -> str:
