@@ -80,6 +80,7 @@ class BrowsePage(QWidget):
 
         bar = QHBoxLayout()
         bar.setContentsMargins(10, 0, 6, 0)
+        bar.setSpacing(12)
         bar.addWidget(self.title)
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.jump_button)
@@ -103,6 +104,7 @@ class BrowsePage(QWidget):
         session.counts_changed.connect(self._on_counts)
         session.reopened.connect(lambda _r: self.reload())
         self._photos_seen = session.counts.photos
+        self.reload()  # the library as it is now, before any index run changes it
 
     # -- rows -----------------------------------------------------------------------------
 
