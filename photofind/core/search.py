@@ -58,11 +58,13 @@ class SearchHit:
 class SearchResult:
     """``hits``: the matches, best first (newest first for filters alone), at most k; with
     ``rest`` the closest other photos after them, up to k in all. ``matches``: how many
-    photos match (it can exceed k)."""
+    photos match (it can exceed k). ``spread``: the library's mean and standard deviation of
+    scores for the query (what the cutoff judged the scores against; (0, 0) when unscored)."""
 
     query: Query
     hits: tuple[SearchHit, ...]
     matches: int
+    spread: tuple[float, float] = (0.0, 0.0)
 
     @property
     def scored(self) -> bool:
@@ -215,7 +217,7 @@ class SearchService:
         matches = count_matches(scores, mean, sd)
         shown = k if rest else min(k, matches)
         hits = self._hits(ids[:shown], scores[:shown], matches)
-        return SearchResult(query, tuple(hits), matches)
+        return SearchResult(query, tuple(hits), matches, (mean, sd))
 
     def _search(
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None

@@ -22,7 +22,7 @@ from typing import Any
 from photofind.core.atomic import write_json_atomic
 from photofind.core.clip.language import is_flores_code
 
-SORT_MODES = ("relevance", "date")
+SORT_MODES = ("relevance", "date", "oldest")  # best match, newest, oldest first
 # The window's grid draws thumbnails between these sizes (logical pixels); a size outside
 # them, from a hand-edited or damaged file, would ask Qt for pictures of any size at all.
 MIN_THUMBNAIL_SIZE, MAX_THUMBNAIL_SIZE = 64, 384

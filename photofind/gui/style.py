@@ -14,6 +14,8 @@ STYLE_SHEET = """
     background: palette(alternate-base);
 }
 #chipRemove { border: none; padding: 0 3px; font-weight: bold; }
+#queryError { color: #c62828; }
+#dateOffer { color: palette(link); text-decoration: underline; border: none; padding: 0 2px; }
 #emptyTitle { padding-bottom: 2px; }
 #emptyBody { color: palette(text); }
 #modelsMessage[error="true"] { color: #c62828; }

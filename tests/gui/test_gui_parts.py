@@ -64,17 +64,20 @@ def test_idle_page_counts_photos_and_says_what_indexing_means():
 
 
 def test_no_results_pages():
-    error = states.no_results("<b>not an image</b>", 0, 0, 0.0, 10, False)
+    error = states.no_results("<b>not an image</b>", "“x”", True, True, 10, False)
     assert error.state == "search-error" and error.body == "&lt;b&gt;not an image&lt;/b&gt;"
-    one = states.no_results(None, 1, 1, 0.3, 10, False)
-    assert one.title == "No match scores 0.30 or more"
-    assert one.body.startswith("1 weaker match is hidden")
-    many = states.no_results(None, 2_000, 2_000, 0.5, 10, False)
-    assert many.body.startswith("2,000 weaker matches are hidden")
-    assert many.buttons == [("show-all", "Show all matches")]
-    assert states.no_results(None, 0, 0, 0, 0, True).body.startswith("Indexing is running")
-    assert states.no_results(None, 0, 0, 0, 0, False).state == "nothing-indexed"
-    assert states.no_results(None, 5, 2, 0.1, 10, False).state == "no-results"
+    none = states.no_results(None, "“a <red> circle”", True, True, 1_200, False)
+    assert none.state == "no-match" and none.title == "No good matches for “a &lt;red&gt; circle”"
+    assert none.body.startswith("None of the 1,200 photos stands out for this search.")
+    assert none.buttons == [("show-closest", "Show closest anyway")]
+    assert states.no_results(None, "this photo", False, True, 10, False).buttons == []
+    assert "still being indexed" in states.no_results(None, "“x”", True, True, 10, True).body
+    filters = states.no_results(None, "“type:gif”", False, False, 10, False)
+    assert filters.title == "No photo is kept by these filters" and filters.buttons == []
+    assert states.no_results(None, "“x”", False, True, 0, True).body.startswith(
+        "Indexing is running"
+    )
+    assert states.no_results(None, "“x”", False, True, 0, False).state == "nothing-indexed"
 
 
 # -- describe helpers -----------------------------------------------------------------------
@@ -138,9 +141,11 @@ def test_install_steps_are_described():
 
 
 def test_results_summary_counts_and_times():
-    assert summary(1, 0, None) == "1 photo"
-    assert summary(1_000, 1, 0.0123) == "1,000 photos · 1 weaker match hidden · 12 ms"
-    assert summary(0, 3, None) == "0 photos · 3 weaker matches hidden"
+    assert summary(1, 1, 40, True, None) == "1 match"
+    assert summary(12, 12, 30, True, 0.0123) == "12 matches · 12 ms"
+    assert summary(1_500, 1_000, 0, True, None) == "1,500 matches (the first 1,000 shown)"
+    assert summary(0, 0, 3, True, None) == "No good matches · the closest 3 photos"
+    assert summary(7, 7, 0, False, 0.002) == "7 photos · 2 ms"  # filters alone: no scores
 
 
 def test_switch_and_language_notes(monkeypatch):

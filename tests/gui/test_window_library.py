@@ -49,7 +49,7 @@ def test_pause_search_while_indexing_quit_and_resume(qtbot, make_window, library
 
     # searching works over what is indexed so far
     search(qtbot, window, "a red circle")
-    assert window.results.model.rowCount() == done
+    assert len(window.session.query.last.hits) == done  # the matches, then the closest
 
     # quitting mid-run stops the thread cleanly and keeps what was indexed
     window.close()
@@ -122,16 +122,16 @@ def test_worker_exception_shows_report_and_app_survives(qtbot, make_window, libr
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     service = window.session.library.search
-    real = service.query_vector
+    real = service.find
     failing = threading.Event()
 
-    def broken(text=None, images=()):
+    def broken(*args, **kwargs):
         if not failing.is_set():
             failing.set()
             raise RuntimeError("boom in the search thread")
-        return real(text, images)
+        return real(*args, **kwargs)
 
-    service.query_vector = broken
+    service.find = broken
     with qtbot.waitSignal(window.errors.shown, timeout=10_000):
         window.search_bar.set_text("a red circle")
         window.search_bar.submitted.emit()
@@ -141,7 +141,7 @@ def test_worker_exception_shows_report_and_app_survives(qtbot, make_window, libr
     assert "Traceback" in dialog.text()
     dialog.close()
     search(qtbot, window, "a blue circle")  # the search thread lives on
-    assert window.results.model.rowCount() > 0
+    assert window.results.model.matches > 0
 
 
 def test_window_geometry_and_view_settings_are_remembered(qtbot, make_window, tmp_path):
@@ -170,7 +170,7 @@ def test_a_query_typed_early_gets_new_matches_while_indexing(
         timeout=20_000,
     )
     search(qtbot, window, "a red circle")
-    first = window.results.model.rowCount()
+    first = len(window.session.query.last.hits)  # the matches, then the closest others
     assert 0 < first < 48
     window.session.refresh_results()
     assert not window.session.query.busy  # the index has not grown since: nothing searched
@@ -178,7 +178,7 @@ def test_a_query_typed_early_gets_new_matches_while_indexing(
     focused = window.focusWidget()
 
     window.session.indexing._thread.resume()  # one more batch, then paused again: still running
-    qtbot.waitUntil(lambda: window.results.model.rowCount() > first, timeout=20_000)
+    qtbot.waitUntil(lambda: window.results.model.total > first, timeout=20_000)
     assert window.session.indexing.running
     assert (
         window.session.query.last.request.quiet
@@ -203,19 +203,22 @@ def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(
 
     # pretend only the first 40 were found, select one, then the rest arrive: appended
     window.results.model.set_hits(hits[:40])
-    window.results.view.setCurrentIndex(window.results.model.index(3))
+    row = window.results.model.rows_of(hits[3].path)[0]  # the divider may come before it
+    window.results.view.setCurrentIndex(window.results.model.index(row))
     refreshed(hits)
     assert len(window.results.model.hits()) == 48
     assert window.results.view.selected_hits() == [hits[3]]
     # a reordered list while a photo is selected waits: the grid does not move
-    reordered = [hits[5], *hits[:5], *hits[6:]]
+    reordered = [hits[-1], *hits[:-1]]  # the last of the rest becomes the first of them
+    arranged = [h for h in reordered if h.match] + [h for h in reordered if not h.match]
+    assert arranged != hits
     refreshed(reordered)
     assert window.results.model.hits() == hits
     assert "press Enter" in window.statusBar().currentMessage()
     # with nothing selected, at the top, the grid is simply rebuilt
     window.results.view.clearSelection()
     refreshed(reordered)
-    assert window.results.model.hits() == reordered
+    assert window.results.model.hits() == arranged  # the matches stay above the divider
 
     # a refresh asked for while the user's own search is on its way does nothing
     window.session.query.set_query("a blue star", (), immediate=False)

@@ -1,8 +1,14 @@
-"""The search results as a list model: one row per photo, filtered and sorted here.
+"""The search results as a list model: the matches, a divider, then the closest others.
 
-The view holds no widget per photo; it asks this model for the rows it shows. All hits of
-a search are kept, and the minimum-score threshold and the sort order are applied to them
-here, so changing either does not search again.
+The view holds no widget per photo; it asks this model for the rows it shows. A search
+says which of its hits are matches (:mod:`photofind.core.cutoff`); they come first, in the
+chosen order (best first, newest or oldest first), and the other photos stay below one
+divider row ("Other photos, less likely"), always best first: a date order over every photo
+would put unrelated photos on top. With no match at all nothing is shown until the user asks
+for the closest photos anyway. Changing the order never searches again.
+
+The divider is a row of its own (no photo in it) that the delegate paints across the whole
+width; every list of photos (:meth:`ResultsModel.hits`) leaves it out.
 """
 
 from __future__ import annotations
@@ -25,9 +31,25 @@ from PySide6.QtCore import (
 from photofind.core.search import SearchHit
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
-SCORE_ROLE = Qt.ItemDataRole.UserRole + 2
+SCORE_ROLE = Qt.ItemDataRole.UserRole + 2  # None: no score to show (filters alone, browsing)
+RELEVANCE_ROLE = Qt.ItemDataRole.UserRole + 3  # 0..1, the relevance bar's length
+DIVIDER_ROLE = Qt.ItemDataRole.UserRole + 4  # the divider row's text; None on photo rows
+
+DIVIDER_TEXT = "Other photos, less likely"
+SORTS = ("relevance", "date", "oldest")  # best match first, newest first, oldest first
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class _Divider:
+    """The divider row's place in the rows."""
+
+    def __repr__(self) -> str:
+        return "DIVIDER"
+
+
+DIVIDER = _Divider()
+Row = SearchHit | _Divider
 
 
 def format_taken(taken_at: float | None) -> str:
@@ -39,107 +61,176 @@ def format_taken(taken_at: float | None) -> str:
         return "unknown"
 
 
-def tooltip(hit: SearchHit) -> str:
-    return (
-        f"<b>{html.escape(hit.path.name)}</b><br>"
-        f"{html.escape(str(hit.path.parent))}<br>"
-        f"Taken: {format_taken(hit.taken_at)}<br>"
-        f"Score: {hit.score:.3f}"
-    )
+def relevance(score: float, spread: tuple[float, float], best: float) -> float:
+    """The relevance bar's length (0..1) for ``score``: how far it stands above the
+    library's mean score for the query (``spread``: mean, standard deviation), measured
+    against how far the ``best`` result stands. Raw scores mean different things per model
+    and per query (0.95 for a tiny-shapes match, 0.3 for OpenAI CLIP); the best photo gets
+    the full bar, a photo like the library's average none."""
+    mean, sd = spread
+    if sd <= 0 or best <= mean:
+        return 0.0
+    return min(1.0, max(0.0, (score - mean) / (best - mean)))
+
+
+def tooltip(hit: SearchHit, scored: bool = True) -> str:
+    lines = [
+        f"<b>{html.escape(hit.path.name)}</b>",
+        html.escape(str(hit.path.parent)),
+        f"Taken: {format_taken(hit.taken_at)}",
+    ]
+    if scored:
+        verdict = "a good match" if hit.match else "less likely"
+        lines.append(f"Score: {hit.score:.3f} ({verdict})")
+    return "<br>".join(lines)
+
+
+def _newest_first(hit: SearchHit) -> tuple:
+    # photos with no date go last, best match first among equals
+    return (hit.taken_at is None, -(hit.taken_at or 0.0), -hit.score)
+
+
+def _oldest_first(hit: SearchHit) -> tuple:
+    return (hit.taken_at is None, hit.taken_at or 0.0, -hit.score)
 
 
 class ResultsModel(QAbstractListModel):
-    summary_changed = Signal()  # shown or hidden counts changed
+    summary_changed = Signal()  # the rows or their counts changed
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._all: list[SearchHit] = []
-        self._shown: list[SearchHit] = []
+        self._rows: list[Row] = []
         self._rows_by_path: dict[Path, list[int]] = {}
-        self._min_score = 0.0
         self._sort = "relevance"
+        self._matches = 0
+        self._scored = True
+        self._spread = (0.0, 0.0)
+        self._best = 0.0
+        self._closest = False  # show the other photos when nothing matches
 
     # -- what is shown --------------------------------------------------------------------
 
+    def _arrange(self, hits: list[SearchHit]) -> list[Row]:
+        matches = [h for h in hits if h.match]
+        rest = [h for h in hits if not h.match]
+        if self._sort == "date":
+            matches.sort(key=_newest_first)
+        elif self._sort == "oldest":
+            matches.sort(key=_oldest_first)
+        if not rest or (not matches and not self._closest):
+            return list(matches)
+        return [*matches, DIVIDER, *rest]
+
     def keeps_rows(self, hits: list[SearchHit]) -> bool:
-        """True when showing ``hits`` leaves every row shown where it is (the same hits, or
+        """True when showing ``hits`` leaves every row shown where it is (the same rows, or
         more after them): :meth:`set_hits` then keeps the scrolling and the selection."""
-        old = self._all
-        if hits == old:
-            return True
-        return self._sort == "relevance" and len(hits) > len(old) and hits[: len(old)] == old
+        new = self._arrange(list(hits))
+        return new[: len(self._rows)] == self._rows
 
-    def set_hits(self, hits: list[SearchHit]) -> None:
-        """Show ``hits``. When they only add to the end of what is shown (the rest of a search
-        whose first page is on screen), rows are appended: scrolling and selection stay."""
+    def set_hits(
+        self,
+        hits: list[SearchHit],
+        *,
+        matches: int | None = None,
+        scored: bool = True,
+        spread: tuple[float, float] = (0.0, 0.0),
+        new_query: bool = False,
+    ) -> None:
+        """Show ``hits`` (each says whether it is a match). ``matches``: how many photos
+        match in all (a search can find more than it returns; default: those in ``hits``);
+        ``scored``: False when filters alone listed them; ``spread``: the library's mean and
+        standard deviation of scores for the query, for the relevance bars; ``new_query``:
+        another query than the one shown (the closest photos are hidden again).
+
+        When the rows only add to the end of what is shown (the rest of a search whose first
+        page is on screen), they are appended: scrolling and selection stay."""
         hits = list(hits)
-        old = self._all
-        if hits == old:
-            self.summary_changed.emit()
-            return
-        if old and self.keeps_rows(hits):
-            tail = [
-                h for h in hits[len(old) :] if self._min_score <= 0 or h.score >= self._min_score
-            ]
-            self._all = hits
-            if tail:
-                start = len(self._shown)
-                self.beginInsertRows(QModelIndex(), start, start + len(tail) - 1)
-                for offset, h in enumerate(tail):
-                    self._shown.append(h)
-                    self._rows_by_path.setdefault(h.path, []).append(start + offset)
-                self.endInsertRows()
-            self.summary_changed.emit()
-            return
+        if new_query:
+            self._closest = False
+        kept = not new_query and self._scored == scored and self.keeps_rows(hits)
+        bars_moved = spread != self._spread and bool(self._rows)
         self._all = hits
-        self._refresh()
-
-    def set_min_score(self, value: float) -> None:
-        if value != self._min_score:
-            self._min_score = value
-            self._refresh()
+        self._matches = sum(h.match for h in hits) if matches is None else matches
+        self._scored, self._spread = scored, spread
+        self._best = max((h.score for h in hits), default=0.0)
+        new = self._arrange(hits)
+        if kept and self._rows:
+            if len(new) > len(self._rows):
+                start = len(self._rows)
+                self.beginInsertRows(QModelIndex(), start, len(new) - 1)
+                self._set_rows(new)
+                self.endInsertRows()
+            if bars_moved:  # the library grew a little: the same rows, their bars redrawn
+                self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+            self.summary_changed.emit()
+            return
+        self._reset(new)
 
     def set_sort(self, mode: str) -> None:
-        if mode != self._sort:
+        if mode != self._sort and mode in SORTS:
             self._sort = mode
-            self._refresh()
+            self._reset(self._arrange(self._all))
+
+    def show_closest(self) -> None:
+        """Show the closest photos below the divider although none of them matches."""
+        if not self._closest:
+            self._closest = True
+            self._reset(self._arrange(self._all))
 
     @property
-    def min_score(self) -> float:
-        return self._min_score
+    def sort(self) -> str:
+        return self._sort
 
     @property
     def total(self) -> int:
+        """Photos the search returned, matches or not."""
         return len(self._all)
 
     @property
-    def hidden(self) -> int:
-        return len(self._all) - len(self._shown)
+    def matches(self) -> int:
+        return self._matches
+
+    @property
+    def scored(self) -> bool:
+        return self._scored
+
+    @property
+    def has_closest(self) -> bool:
+        """Whether there are photos that do not match, to show below the divider."""
+        return any(not h.match for h in self._all)
+
+    @property
+    def divider_row(self) -> int | None:
+        try:
+            return self._rows.index(DIVIDER)
+        except ValueError:
+            return None
 
     def hits(self) -> list[SearchHit]:
-        return list(self._shown)
+        """The photos shown, in their order (the divider left out)."""
+        return [r for r in self._rows if isinstance(r, SearchHit)]
 
-    def hit(self, row: int) -> SearchHit:
-        return self._shown[row]
+    def hit(self, row: int) -> SearchHit | None:
+        """The photo in ``row``; None for the divider."""
+        found = self._rows[row]
+        return found if isinstance(found, SearchHit) else None
 
     def rows_of(self, path: Path) -> list[int]:
         return self._rows_by_path.get(path, [])
 
-    def _refresh(self) -> None:
-        if self._min_score > 0:
-            shown = [h for h in self._all if h.score >= self._min_score]
-        else:  # the slider at 0 means no threshold: cosines can be below 0
-            shown = list(self._all)
-        if self._sort == "date":
-            # newest first; photos with no date go last, best match first among equals
-            shown.sort(key=lambda h: (h.taken_at is None, -(h.taken_at or 0.0), -h.score))
+    def _reset(self, rows: list[Row]) -> None:
         self.beginResetModel()
-        self._shown = shown
-        self._rows_by_path = {}
-        for row, h in enumerate(shown):
-            self._rows_by_path.setdefault(h.path, []).append(row)
+        self._set_rows(rows)
         self.endResetModel()
         self.summary_changed.emit()
+
+    def _set_rows(self, rows: list[Row]) -> None:
+        self._rows = rows
+        self._rows_by_path = {}
+        for row, h in enumerate(rows):
+            if isinstance(h, SearchHit):
+                self._rows_by_path.setdefault(h.path, []).append(row)
 
     def thumbnail_arrived(self, path: Path) -> None:
         for row in self.rows_of(path):
@@ -149,25 +240,36 @@ class ResultsModel(QAbstractListModel):
     # -- QAbstractListModel ---------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._shown)
+        return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        hit = self._shown[index.row()]
+        hit = self._rows[index.row()]
+        if not isinstance(hit, SearchHit):
+            if role in (DIVIDER_ROLE, Qt.ItemDataRole.AccessibleTextRole):
+                return DIVIDER_TEXT
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.path.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(hit)
+            return tooltip(hit, self._scored)
         if role == HIT_ROLE:
             return hit
         if role == SCORE_ROLE:
-            return hit.score
+            return hit.score if self._scored else None
+        if role == RELEVANCE_ROLE:
+            return relevance(hit.score, self._spread, self._best) if self._scored else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{hit.path.name}, score {hit.score:.2f}"
+            if not self._scored:
+                return hit.path.name
+            verdict = "a good match" if hit.match else "less likely"
+            return f"{hit.path.name}, {verdict}, score {hit.score:.2f}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        if index.isValid() and self.hit(index.row()) is None:
+            return Qt.ItemFlag.NoItemFlags  # the divider: not selectable, not a drag
         base = super().flags(index)
         if index.isValid():
             return base | Qt.ItemFlag.ItemIsDragEnabled
@@ -180,7 +282,8 @@ class ResultsModel(QAbstractListModel):
         return ["text/uri-list", "text/plain"]
 
     def mimeData(self, indexes) -> QMimeData:
-        paths = [self._shown[i.row()].path for i in sorted(indexes, key=lambda i: i.row())]
+        rows = sorted({i.row() for i in indexes})
+        paths = [h.path for r in rows if (h := self.hit(r)) is not None]
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(os.fspath(p)) for p in paths])
         mime.setText("\n".join(os.fspath(p) for p in paths))

@@ -1,4 +1,9 @@
-"""The strip above the grid: how many results, sort order, score threshold, zoom."""
+"""The strip above the grid: how many photos match, the order of the matches, zoom.
+
+There is no score threshold: which photos match is decided per query
+(:mod:`photofind.core.cutoff`), and no one number could do it, since 0.9 is the best score
+of one query and noise for another, and every model has its own scale.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,19 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
 from photofind.core.humanize import plural
 from photofind.gui.results.view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP
 
-SORTS = (("relevance", "Best match first"), ("date", "Newest first"))
-SCORE_STEPS = 100  # the threshold slider moves in steps of 0.01
+SORTS = (("relevance", "Best match first"), ("date", "Newest first"), ("oldest", "Oldest first"))
 
 
-def summary(shown: int, hidden: int, elapsed_s: float | None) -> str:
-    words = plural(shown, "photo", grouped=True)
-    if hidden:
-        words += f" · {plural(hidden, 'weaker match', grouped=True, many='weaker matches')} hidden"
+def summary(matches: int, shown: int, closest: int, scored: bool, elapsed_s: float | None) -> str:
+    """``matches`` found, ``shown`` of them on screen, ``closest`` others below the divider."""
+    if scored:
+        words = plural(matches, "match", grouped=True, many="matches")
+    else:
+        words = plural(matches, "photo", grouped=True)
+    if shown < matches:
+        words += f" (the first {shown:,} shown)"
+    if closest and not matches:
+        words = f"No good matches · the closest {plural(closest, 'photo', grouped=True)}"
     if elapsed_s is not None:
         words += f" · {elapsed_s * 1000:.0f} ms"
     return words
@@ -23,7 +33,6 @@ def summary(shown: int, hidden: int, elapsed_s: float | None) -> str:
 
 class ResultsToolbar(QWidget):
     sort_changed = Signal(str)
-    min_score_changed = Signal(float)
     zoom_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -39,22 +48,11 @@ class ResultsToolbar(QWidget):
         self.sort = QComboBox(self)
         for key, label in SORTS:
             self.sort.addItem(label, key)
-        self.sort.setToolTip("Order of the results")
+        self.sort.setToolTip("Order of the matches; the other photos stay below them, best first")
         self.sort.currentIndexChanged.connect(
             lambda i: self.sort_changed.emit(self.sort.itemData(i))
         )
         layout.addWidget(self.sort)
-
-        layout.addSpacing(8)
-        self.score_label = QLabel(self)
-        layout.addWidget(self.score_label)
-        self.min_score = QSlider(Qt.Orientation.Horizontal, self)
-        self.min_score.setRange(0, SCORE_STEPS)
-        self.min_score.setFixedWidth(110)
-        self.min_score.setToolTip("Hide results that match less well than this score")
-        self.min_score.setAccessibleName("Minimum score")
-        self.min_score.valueChanged.connect(self._on_score)
-        layout.addWidget(self.min_score)
 
         layout.addSpacing(8)
         small = QLabel("▫", self)
@@ -72,19 +70,14 @@ class ResultsToolbar(QWidget):
         large = QLabel("◻", self)
         large.setToolTip("Larger thumbnails (Ctrl++)")
         layout.addWidget(large)
-        self._on_score(0)
 
-    def set_values(self, *, sort: str, min_score: float, zoom: int) -> None:
+    def set_values(self, *, sort: str, zoom: int) -> None:
         index = self.sort.findData(sort)
         self.sort.setCurrentIndex(max(0, index))
-        self.min_score.setValue(round(min_score * SCORE_STEPS))
         self.zoom.setValue(zoom)
 
     def set_sort(self, mode: str) -> None:
         self.sort.setCurrentIndex(max(0, self.sort.findData(mode)))
-
-    def set_min_score(self, value: float) -> None:
-        self.min_score.setValue(round(value * SCORE_STEPS))
 
     def step_zoom(self, direction: int) -> None:
         """One step larger (+1) or smaller (-1), within the slider's range."""
@@ -94,10 +87,7 @@ class ResultsToolbar(QWidget):
     def show_searching(self) -> None:
         self.summary.setText("Searching…")
 
-    def set_summary(self, shown: int, hidden: int, elapsed_s: float | None) -> None:
-        self.summary.setText(summary(shown, hidden, elapsed_s))
-
-    def _on_score(self, value: int) -> None:
-        score = value / SCORE_STEPS
-        self.score_label.setText(f"Min. score {score:.2f}")
-        self.min_score_changed.emit(score)
+    def set_summary(
+        self, matches: int, shown: int, closest: int, scored: bool, elapsed_s: float | None
+    ) -> None:
+        self.summary.setText(summary(matches, shown, closest, scored, elapsed_s))
