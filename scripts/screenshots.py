@@ -6,11 +6,14 @@ fresh demo library in a temporary data folder:
     python scripts/screenshots.py [--model tiny-shapes] [--out docs/screenshots]
 
 first-run.png      no library folder yet: what to do, with the demo and a real model offered
-models-dialog.png  Library ▸ Models… as the first run's "Download …" opens it (nothing
-                   is downloaded: Install is ready to click)
+models-dialog.png  Library ▸ Models… as the first run's "Recommended model…" opens it
+                   (nothing is downloaded: Install is ready to click)
+model-first.png    adding a folder of photos while only the demo model is there
 indexing.png       indexing in progress, searching what is indexed so far
 results-text.png   results for "a red circle"
 results-image.png  a photo dropped onto the window: its chip, and photos like it
+search-matches.png operators typed as chips, the matches above the divider, the closest
+                   others below it
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QMimeData, QTimer, QUrl  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication  # noqa: E402
 
 from photofind.core.config import app_paths  # noqa: E402
 from photofind.core.demo import ensure_demo_photos  # noqa: E402
@@ -66,6 +69,23 @@ def type_query(window: MainWindow, text: str) -> None:
     wait_for(lambda: query.last is not None and query.last.request.text == text and not query.busy)
 
 
+def search_with_operators(window: MainWindow, text: str) -> None:
+    """Type ``text`` and press Enter: its operators become chips, then it is searched."""
+    bar = window.search_bar
+    bar.clear()
+    bar.set_text(text)
+    bar.field.returnPressed.emit()
+    query = window.session.query
+    wait_for(
+        lambda: (
+            query.last is not None
+            and query.last.request.text == bar.query_text()
+            and not query.busy
+        )
+    )
+    settle(window)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="tiny-shapes")
@@ -83,6 +103,13 @@ def main() -> int:
         window.start()
         shots = []
 
+        def grab_modal(name: str, then_click: str) -> None:
+            box = QApplication.activeModalWidget()
+            path = args.out / f"{name}.png"
+            box.grab().save(str(path))
+            shots.append(path)
+            box.findChild(QAbstractButton, then_click).click()
+
         def shot(name: str) -> None:
             window.statusBar().clearMessage()
             pause(0.2)  # let layouts settle after the last change
@@ -93,13 +120,18 @@ def main() -> int:
         wait_for(lambda: window.page_state in ("no-model", "no-folder"))
         shot("first-run")
 
-        offer = window.session.model_offer()
-        dialog = window.show_models(prepare_install=offer.name if offer else None)
+        offers = window.session.model_offers()
+        first = offers[0] if offers and not offers[0].installed else None
+        dialog = window.show_models(prepare_install=first.name if first else None)
         pause(0.2)
         path = args.out / "models-dialog.png"
         dialog.grab().save(str(path))
         shots.append(path)
         dialog.close()
+
+        if offers:  # adding a folder of real photos asks for a real model first
+            QTimer.singleShot(300, lambda: grab_modal("model-first", "modelFirst-cancel"))
+            window.add_folder(Path.home() / "Pictures")
 
         folder = ensure_demo_photos(paths)
         window.add_folder(folder)
@@ -117,6 +149,9 @@ def main() -> int:
         type_query(window, "a red circle")
         settle(window)
         shot("results-text")
+
+        search_with_operators(window, "a blue star -circle orientation:landscape")
+        shot("search-matches")
 
         star = sorted(folder.glob("*-blue-star.*"))[0]
         mime = QMimeData()

@@ -23,6 +23,7 @@ from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import DEFAULT_MODEL, AppPaths, app_paths
 from photofind.core.errors import CatalogError, PhotofindError
 from photofind.core.library import Library, open_library
+from photofind.core.models import active_model, model_is_chosen
 from photofind.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -137,8 +138,9 @@ def build_window(
     **window_options,
 ) -> MainWindow:
     """The window over a library session; a model or language switch opens the library again
-    with the same data folder and provider. ``model_chosen``: a person chose the library's
-    model (not photofind's fallback to the demo model). ``window_options`` go to MainWindow."""
+    with the same data folder and provider. ``model_chosen``: a person named the library's
+    model (--model); PHOTOFIND_MODEL and 'photofind model use' count too, where the
+    library is open with that model. ``window_options`` go to MainWindow."""
     from photofind.gui.library_session import LibrarySession
     from photofind.gui.main_window import MainWindow
 
@@ -148,7 +150,9 @@ def build_window(
         settings,
         open_model=lambda name, language: open_library(paths, name, provider, language),
     )
-    session.model_chosen = model_chosen
+    session.model_chosen = model_chosen or (
+        model_is_chosen(paths) and active_model(paths) == library.model_name
+    )
     return MainWindow(session, **window_options)
 
 
@@ -172,8 +176,8 @@ def main(
     model_chosen: bool = False, open_paths: list[Path] | None = None,
 ) -> int:  # fmt: skip
     """Run the desktop app until its window closes; returns the exit status. ``model_chosen``:
-    the command line named the model (--model) or one was chosen before. A photofind already
-    running on this data folder gets ``open_paths`` instead and comes forward."""
+    the command line named the model (--model). A photofind already running on this data
+    folder gets ``open_paths`` instead and comes forward."""
     log_path = errorsink.install(paths.log_dir)
     app = _application()
     problem = binding_problem()

@@ -26,13 +26,15 @@ LANGUAGE_NAMES = {"en": "English", MULTILINGUAL: "many languages"}
 @dataclass(frozen=True)
 class ModelOffer:
     """A model offered while the built-in one is in use: a recommended one, or one the
-    user installed. ``first``: the one the page leads with (its button has the mnemonic)."""
+    user installed. ``recommended``: the registry's pick for this system's language;
+    ``first``: the one the page leads with."""
 
     name: str
     repo: str  # "" for a model imported from a folder
     approx_download_mb: int
     languages: tuple[str, ...]
     installed: bool
+    recommended: bool = True
     first: bool = True
 
     @property
@@ -48,7 +50,7 @@ class ModelOffer:
         if self.installed:
             return (self.key, f"{'&' if self.first else ''}Use {self.name}")
         size = approx_size(self.approx_download_mb, mark="about ")
-        if self.first:
+        if self.recommended:
             return (self.key, f"&Recommended model, {self.languages_text}, {size}…")
         label = self.languages_text[:1].upper() + self.languages_text[1:]
         return (self.key, f"&{label} model, {size}…")
@@ -69,19 +71,21 @@ def model_offers(
 ) -> tuple[ModelOffer, ...]:
     """What the first-run and idle pages offer while the built-in model is in use:
     the recommended model for English, and where the system speaks another language the
-    recommended multilingual one first, then the English one. A real model the user
-    installed (imported from a folder, say) and none of the recommended ones leads instead."""
+    recommended multilingual one first, then the English one. While none of them is
+    installed, a real model the user installed (imported from a folder, say) leads, and
+    the recommended one follows it."""
     names = [registry.default]
     if not english:
         names.insert(0, registry.recommended_multilingual)
     entries = [entry for name in dict.fromkeys(names) if (entry := registry.get(name))]
     others = [n for n in installed if n not in BUILTIN_MODELS and registry.get(n) is None]
     offers = [
-        ModelOffer(e.name, e.repo, e.approx_download_mb, e.languages, e.name in installed)
-        for e in entries
+        ModelOffer(e.name, e.repo, e.approx_download_mb, e.languages, e.name in installed, i == 0)
+        for i, e in enumerate(entries)
     ]
     if others and not any(offer.installed for offer in offers):
-        offers = [ModelOffer(others[0], "", 0, (), installed=True), *offers][:2]
+        imported = ModelOffer(others[0], "", 0, (), installed=True, recommended=False)
+        offers = [imported, *offers][:2]
     return tuple(replace(offer, first=i == 0) for i, offer in enumerate(offers))
 
 

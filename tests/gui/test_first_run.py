@@ -19,8 +19,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessa
 from zoo_bundles import siglip_bundle
 
 from photofind.core import demo
+from photofind.core.config import MODEL_ENV, app_paths
 from photofind.core.humanize import approx_size
-from photofind.core.models import chosen_model, install, load_registry
+from photofind.core.models import chosen_model, install, load_registry, set_active_model
 from photofind.core.models.install_progress import ByteMeter
 from photofind.gui import library_actions, model_offers, states
 
@@ -102,7 +103,9 @@ def test_offers_follow_what_is_installed():
     offers = states.model_offers(REGISTRY, ["tiny-shapes", "my-clip"], english=False)
     assert [o.key for o in offers] == ["use:my-clip", f"download:{MULTILINGUAL.name}"]
     assert [o.first for o in offers] == [True, False]
-    assert offers[1].button[1].startswith("&Recommended") is False
+    assert offers[1].button[1] == (
+        f"&Recommended model, many languages, {about(MULTILINGUAL.approx_download_mb)}…"
+    )
 
 
 def test_first_run_buttons_have_distinct_alt_keys_and_alt_d_makes_the_demo(
@@ -375,9 +378,29 @@ def test_no_question_for_the_demo_library_or_a_chosen_demo_model(
     folder = demo.ensure_demo_photos(window.paths, count=12)
     with qtbot.waitSignal(window.session.folders_changed, timeout=10_000):
         window.add_folder(folder)
-    window.session.model_chosen = True  # --model tiny-shapes, or 'photofind model use'
+    window.session.model_chosen = True  # --model tiny-shapes
     with qtbot.waitSignal(window.session.folders_changed, timeout=10_000):
         window.add_folder(library_photos)
     assert set(window.session.folders) == {folder, library_photos}
     window.start()
     wait_indexed(qtbot, window)
+
+
+@pytest.mark.parametrize("how", ["environment", "model use"])
+def test_a_demo_model_chosen_before_is_not_questioned(
+    qtbot, make_window, library_photos, monkeypatch, how
+):
+    def never(*_args):
+        raise AssertionError("asked")
+
+    monkeypatch.setattr(library_actions, "ask_model_first", never)
+    if how == "environment":
+        monkeypatch.setenv(MODEL_ENV, "tiny-shapes")
+    else:
+        set_active_model(app_paths(library_photos.parent / "data"), "tiny-shapes")
+    window = make_window()
+    assert window.session.model_chosen
+    with qtbot.waitSignal(window.session.folders_changed, timeout=10_000):
+        window.add_folder(library_photos)
+    wait_indexed(qtbot, window)
+    assert window.session.library.counts().photos == 48
