@@ -60,6 +60,14 @@ def test_matches_come_first_above_a_divider_the_grid_shows(qtbot, make_window, l
     colours = {picture.pixel(x, y) for x in range(picture.width()) for y in range(picture.height())}
     assert len(colours) > 3  # words and a line are painted there, not an empty band
 
+    # the arrow keys step over the divider
+    view.setFocus()
+    view.setCurrentIndex(model.index(model.divider_row - 1))
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.currentIndex().row() == model.divider_row + 1
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    assert view.current_hit() is not None and view.current_hit().match
+
     # selecting everything selects photos only
     view.selectAll()
     assert view.selected_hits() == matches + rest
