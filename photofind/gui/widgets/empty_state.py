@@ -77,13 +77,12 @@ class EmptyState(QWidget):
         wanted = [key for key, _ in buttons]
         for key in list(self.buttons):
             if key not in wanted:
-                button = self.buttons.pop(key)
-                self._buttons.removeWidget(button)
-                button.deleteLater()
+                gone = self.buttons.pop(key)
+                self._buttons.removeWidget(gone)
+                gone.deleteLater()
         kept, self.buttons = self.buttons, {}  # in the order shown
         for position, (key, label) in enumerate(buttons):
-            button = kept.get(key)
-            if button is None:
+            if (button := kept.get(key)) is None:
                 button = QPushButton(label, self)
                 button.setObjectName(f"empty-{key}")
                 button.clicked.connect(lambda _checked=False, k=key: self.action.emit(k))
