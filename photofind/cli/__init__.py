@@ -3,7 +3,8 @@
 ::
 
     photofind [--data-dir DIR] [--model NAME_OR_DIR] [--provider auto|cpu|cuda] COMMAND
-      gui                       open the window (the default when no command is given)
+      gui [PATH ...]            open the window (the default when no command is given)
+    photofind PATH ...          the same as 'photofind gui PATH ...' (PATH exists, is no command)
       index [PATH ...] [--low-impact]   add PATHs as library folders, then bring the index up to date
       watch [FOLDER ...] [--low-impact]   index, then keep indexing what changes until Ctrl+C
       search QUERY [-k N] [--all] [--json] [--in F] [--after D] [--before D] [--type T]
@@ -103,6 +104,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The global options that take a value (``--data-dir DIR``): the word after one is no command.
+_VALUE_OPTIONS = ("--data-dir", "--model", "--provider")
+
+
+def _gui_for_paths(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``photofind PATH...`` is ``photofind gui PATH...``, as a file manager's "Open with"
+    runs it: when the first word that is not an option is no command but an existing path.
+    A command wins over a file of the same name in the current folder."""
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            return argv
+        if word.startswith("-"):
+            # argparse takes an option's unambiguous prefix too (--data for --data-dir)
+            takes_value = "=" not in word and any(o.startswith(word) for o in _VALUE_OPTIONS)
+            i += 2 if takes_value and len(word) > 2 else 1
+            continue
+        if word not in commands and os.path.lexists(word):
+            return [*argv[:i], "gui", *argv[i:]]
+        return argv
+    return argv
+
+
 def _start_error_log(paths: AppPaths | None) -> Path | None:
     """The app's error log (a traceback on the terminal would help nobody), in the temp
     folder when the log folder cannot be written."""
@@ -126,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = print_warning
         try:
-            args = build_parser().parse_args(argv)
+            parser = build_parser()
+            args = parser.parse_args(_gui_for_paths(parser, sys.argv[1:] if argv is None else argv))
             paths = app_paths(args.data_dir)
             if log_started_here:
                 _start_error_log(paths)
