@@ -1,5 +1,5 @@
 """What the app remembers between runs (window geometry, thumbnail size, sort, threshold,
-the query language for multilingual models).
+the query language for multilingual models, whether sensitive photos are blurred).
 
 Kept in ``AppPaths.settings_path`` (``settings.json`` in the data folder) as JSON, written
 atomically: a temporary file in the same folder, fsync, then a rename over the old file,
@@ -37,6 +37,9 @@ class Settings:
     sort: str = "relevance"  # one of SORT_MODES
     # NLLB models: every query's language, a FLORES-200 code; None reads it off the script
     query_language: str | None = None
+    # View > Hide sensitive photos: the members of sensitive collections are blurred until
+    # clicked. Off until the user turns it on: nothing is hidden without their say.
+    hide_sensitive: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # keys of other versions, kept as is
 
 
@@ -52,7 +55,9 @@ def _valid(name: str, value: Any) -> bool:
         return value in SORT_MODES
     if name == "query_language":
         return value is None or (isinstance(value, str) and is_flores_code(value))
-    if isinstance(default, bool) or isinstance(value, bool):
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(value, bool):
         return False
     if name == "thumbnail_size":
         return isinstance(value, int) and MIN_THUMBNAIL_SIZE <= value <= MAX_THUMBNAIL_SIZE

@@ -46,3 +46,14 @@ def test_values_in_range_are_kept(tmp_path):
     path.write_text(json.dumps({"thumbnail_size": MIN_THUMBNAIL_SIZE, "min_score": -1}))
     assert load_settings(path).thumbnail_size == MIN_THUMBNAIL_SIZE
     assert load_settings(path).min_score == -1.0
+
+
+@pytest.mark.parametrize("value, kept", [(True, True), (False, False), (1, False), ("yes", False)])
+def test_hide_sensitive_is_off_unless_the_file_says_true(tmp_path, value, kept):
+    path = tmp_path / "settings.json"
+    assert Settings().hide_sensitive is False, "nothing is hidden without the user's say"
+    path.write_text(json.dumps({"hide_sensitive": value, "sort": "date"}))
+    settings = load_settings(path)
+    assert settings.hide_sensitive is kept and settings.sort == "date"
+    save_settings(path, settings)
+    assert json.loads(path.read_text())["hide_sensitive"] is kept
