@@ -196,7 +196,8 @@ def no_results(
     error: str | None, what: str, closest: bool, scored: bool, photos: int, indexing: bool
 ) -> Page:
     """The search found nothing to show. ``what``: the query in words (``“a red circle”``);
-    ``closest``: there are photos that do not match, to show anyway."""
+    ``closest``: there are photos that do not match, to show anyway (a search returns the
+    closest photos unless its filters kept none)."""
     if error:
         return Page("search-error", "This search could not be run", html.escape(error), [])
     if not photos:
@@ -208,7 +209,7 @@ def no_results(
             else "The library has no photos photofind could read.",
             [],
         )
-    if not scored:
+    if not scored or not closest:
         return Page(
             "no-results",
             "No photo is kept by these filters",
@@ -222,5 +223,5 @@ def no_results(
     )
     if indexing:
         body += " Photos are still being indexed; searches cover those done so far."
-    buttons = [("show-closest", "Show closest anyway")] if closest else []
+    buttons = [("show-closest", "Show closest anyway")]
     return Page("no-match", f"No good matches for {html.escape(what)}", body, buttons)

@@ -70,7 +70,8 @@ def test_no_results_pages():
     assert none.state == "no-match" and none.title == "No good matches for “a &lt;red&gt; circle”"
     assert none.body.startswith("None of the 1,200 photos stands out for this search.")
     assert none.buttons == [("show-closest", "Show closest anyway")]
-    assert states.no_results(None, "this photo", False, True, 10, False).buttons == []
+    kept_none = states.no_results(None, "“a red circle after:2100”", False, True, 10, False)
+    assert kept_none.title == "No photo is kept by these filters" and kept_none.buttons == []
     assert "still being indexed" in states.no_results(None, "“x”", True, True, 10, True).body
     filters = states.no_results(None, "“type:gif”", False, False, 10, False)
     assert filters.title == "No photo is kept by these filters" and filters.buttons == []

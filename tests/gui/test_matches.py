@@ -131,6 +131,10 @@ def test_no_good_matches_then_show_closest_anyway(qtbot, make_window, library_ph
     # another query hides the closest photos of this one again
     search(qtbot, window, "a red circle type:png")
     assert window.session.query.last.matches == 0 and window.page_state == "no-match"
+    # filters that keep no photo at all have no closest photos to offer
+    search(qtbot, window, "a red circle after:2100")
+    assert window.session.query.last.hits == [] and window.page_state == "no-results"
+    assert window.empty.title.text() == "No photo is kept by these filters"
 
 
 def test_scores_as_a_relevance_bar_with_the_number_in_the_tooltip(
