@@ -223,8 +223,8 @@ class MainWindow(QMainWindow):
 
     def _on_refreshed(self, outcome: SearchOutcome) -> None:
         """A quiet refresh: shown if that disturbs no one (see the results pane); else the
-        new matches wait, the status bar says so, and Enter in the search field shows them.
-        Focus is never touched."""
+        new matches wait behind the results bar's "N new matches" button. Focus is never
+        touched."""
         if not outcome.complete:
             return  # the rest follows at once: apply the whole list in one go
         self._results_seq = outcome.seq
@@ -233,10 +233,6 @@ class MainWindow(QMainWindow):
         shown = self._shown_hits(outcome)
         if self.results.offer_refresh(shown, **found(outcome, shown)):
             self._update_page()
-        else:
-            self.show_message(
-                "New matches were found; press Enter in the search field to show them."
-            )
 
     def _on_busy(self, busy: bool) -> None:
         if busy and self.pages.currentWidget() is self.results:

@@ -188,6 +188,39 @@ def test_a_query_typed_early_gets_new_matches_while_indexing(
     assert window.focusWidget() is focused  # never steals focus
 
 
+def test_new_matches_held_back_wait_behind_a_button_that_shows_them(
+    qtbot, make_window, library_photos
+):
+    window = make_window([library_photos])
+    wait_indexed(qtbot, window)
+    search(qtbot, window, "a red circle")
+    outcome = window.session.query.last
+    hits = outcome.hits
+    matches = [h for h in hits if h.match]
+    assert len(matches) >= 2
+    # the window shows the query as it was before its best match was indexed
+    earlier = [h for h in hits if h != matches[0]]
+    window.results.model.set_hits(earlier, matches=len(matches) - 1)
+    window.results.view.setCurrentIndex(window.results.model.index(0))  # the user is at work
+    request = dataclasses.replace(outcome.request, seq=outcome.seq + 1, quiet=True)
+    window._on_results(dataclasses.replace(outcome, request=request))
+
+    assert window.results.model.hits() == earlier  # nothing moved under the user
+    button = window.results.toolbar.held
+    assert button.isVisible() and button.text() == "1 new match"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.results.model.hits() == hits
+    assert window.results.matches == len(matches)
+    assert not button.isVisible()
+    # a query of the user's own drops what was held back
+    window.results.model.set_hits(earlier, matches=len(matches) - 1)
+    window.results.view.setCurrentIndex(window.results.model.index(0))
+    window._on_results(dataclasses.replace(outcome, request=request))
+    assert button.isVisible()
+    search(qtbot, window, "a blue star")
+    assert not button.isVisible() and not window.results.held_back
+
+
 def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(
     qtbot, make_window, library_photos
 ):
@@ -214,11 +247,13 @@ def test_a_refresh_keeps_the_selection_and_never_beats_a_newer_query(
     assert arranged != hits
     refreshed(reordered)
     assert window.results.model.hits() == hits
-    assert "press Enter" in window.statusBar().currentMessage()
+    held = window.results.toolbar.held
+    assert held.isVisible() and held.text() == "Show updated results"  # nothing new: reordered
     # with nothing selected, at the top, the grid is simply rebuilt
     window.results.view.clearSelection()
     refreshed(reordered)
     assert window.results.model.hits() == arranged  # the matches stay above the divider
+    assert not held.isVisible()
 
     # a refresh asked for while the user's own search is on its way does nothing
     window.session.query.set_query("a blue star", (), immediate=False)

@@ -6,7 +6,8 @@ first screen's thumbnails at once (best first, before the first paint). A quiet 
 row where it is (the same ones first, new matches after them) the rows are appended and the
 scrolling and selection stay; otherwise the grid is rebuilt only while the user is not
 using it (at the top, nothing selected, the pointer elsewhere), since a cell moving under
-the pointer or out of sight while scrolling is a click on the wrong photo.
+the pointer or out of sight while scrolling is a click on the wrong photo. Such held-back
+hits wait behind an "N new matches" button in the toolbar, shown when the user clicks it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class ResultsPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
+        self._held: tuple[list[SearchHit], dict] | None = None  # a refresh waiting for a click
         self.toolbar = ResultsToolbar(self)
         self.model = ResultsModel(self)
         self.delegate = ThumbnailDelegate(thumbnails, zoom, self)
@@ -69,6 +71,7 @@ class ResultsPane(QWidget):
         self.model.summary_changed.connect(self.summary_changed)
         self.toolbar.sort_changed.connect(self._on_sort)
         self.toolbar.zoom_changed.connect(self._on_zoom)
+        self.toolbar.held_requested.connect(self.show_held)
         self.view.open_requested.connect(self.open_requested)
         self.view.escape_pressed.connect(self.escape_pressed)
         self.view.context_requested.connect(self.context_requested)
@@ -83,6 +86,7 @@ class ResultsPane(QWidget):
         """Show ``hits``; ``new_query``: not the rest of the query shown, so start at the top.
         ``found``: what the search says about them (``matches``, ``scored``, ``spread``: see
         :meth:`ResultsModel.set_hits`)."""
+        self._hold(None)
         self.model.set_hits(hits, new_query=new_query, **found)
         if new_query:
             self.view.scrollToTop()
@@ -91,7 +95,8 @@ class ResultsPane(QWidget):
                 self.thumbnails.pixmap(hit.path, size)
 
     def offer_refresh(self, hits: list[SearchHit], **found) -> bool:
-        """Show a quiet refresh's ``hits`` if that disturbs no one; False when they wait."""
+        """Show a quiet refresh's ``hits`` if that disturbs no one; False when they wait
+        behind the toolbar's button (a later refresh replaces them)."""
         view = self.view
         in_use = (
             view.verticalScrollBar().value() > 0
@@ -99,16 +104,41 @@ class ResultsPane(QWidget):
             or view.selectionModel().hasSelection()
         )
         if self.model.keeps_rows(hits) or not in_use:
+            self._hold(None)
             self.model.set_hits(hits, **found)
             return True
+        self._hold((hits, found))
         return False
 
+    def show_held(self) -> None:
+        """Show the refresh held back (the user asked: the grid may move now)."""
+        if self._held is not None:
+            hits, found = self._held
+            self._hold(None)
+            self.model.set_hits(hits, **found)
+
+    @property
+    def held_back(self) -> bool:
+        return self._held is not None
+
+    def _hold(self, held: tuple[list[SearchHit], dict] | None) -> None:
+        self._held = held
+        if held is None:
+            self.toolbar.show_held(None)
+            return
+        shown = {h.photo_id for h in self.model.hits() if h.match}
+        self.toolbar.show_held(sum(h.match and h.photo_id not in shown for h in held[0]))
+
     def clear(self) -> None:
+        self._hold(None)
         self.model.set_hits([], new_query=True)
 
     def forget(self, photo_ids: list[int]) -> None:
         """Photos that left the library (trashed) leave the grid at once."""
         gone = set(photo_ids)
+        if self._held is not None:
+            held, found = self._held
+            self._hold(([h for h in held if h.photo_id not in gone], found))
         hits = self.model.hits()
         if any(h.photo_id in gone for h in hits):
             model = self.model

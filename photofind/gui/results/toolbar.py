@@ -8,7 +8,7 @@ of one query and noise for another, and every model has its own scale.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from photofind.core.humanize import plural
 from photofind.gui.results.view import MAX_THUMBNAIL, MIN_THUMBNAIL, ZOOM_STEP
@@ -34,6 +34,7 @@ def summary(matches: int, shown: int, closest: int, scored: bool, elapsed_s: flo
 class ResultsToolbar(QWidget):
     sort_changed = Signal(str)
     zoom_changed = Signal(int)
+    held_requested = Signal()  # show the results a quiet refresh held back
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +44,12 @@ class ResultsToolbar(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("resultSummary")
         layout.addWidget(self.summary, 1)
+        self.held = QPushButton(self)
+        self.held.setObjectName("newMatches")
+        self.held.setToolTip("Indexing found more; show them (the grid moves)")
+        self.held.clicked.connect(self.held_requested)
+        self.held.hide()
+        layout.addWidget(self.held)
 
         layout.addWidget(QLabel("Sort:", self))
         self.sort = QComboBox(self)
@@ -83,6 +90,14 @@ class ResultsToolbar(QWidget):
         """One step larger (+1) or smaller (-1), within the slider's range."""
         size = self.zoom.value() + direction * ZOOM_STEP
         self.zoom.setValue(max(MIN_THUMBNAIL, min(MAX_THUMBNAIL, size)))
+
+    def show_held(self, new_matches: int | None) -> None:
+        """The button for results held back (``new_matches`` of them new); None hides it."""
+        self.held.setVisible(new_matches is not None)
+        if new_matches:
+            self.held.setText(plural(new_matches, "new match", grouped=True, many="new matches"))
+        elif new_matches is not None:
+            self.held.setText("Show updated results")
 
     def show_searching(self) -> None:
         self.summary.setText("Searching…")
