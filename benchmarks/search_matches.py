@@ -148,14 +148,9 @@ def filters_part(n: int, queries: int) -> None:
             db.executemany(
                 "INSERT INTO photos (id, path, size, mtime_ns, taken_at, status, width, height) "
                 "VALUES (?, ?, 1, 1, ?, 'indexed', 4, 3)",
-                [
-                    (i + 1, os.fsencode(root / f / f"{i}.jpg"), float(i))
-                    for i, f in enumerate(folder)
-                ],
+                [(i, os.fsencode(root / f / f"{i}.jpg"), float(i)) for i, f in enumerate(folder)],
             )
-        # ids are rows 1..n; the index holds 0..n-1: shift the index's labels by one
-        index = VectorIndex(Path(tmp) / "shifted.hnsw", dim)
-        index.load_or_rebuild(np.arange(1, n + 1), lambda: (np.arange(1, n + 1), vectors))
+        # row ids 0..n-1 are the index's labels (SQLite takes an explicit id 0)
         encoder = ClipEncoder(find_model("tiny-shapes"), "cpu")
         service = SearchService(encoder, catalog, index)
         service._stats = LibraryStats.from_vectors(vectors[rng.choice(n, 4096, replace=False)], n)

@@ -37,6 +37,9 @@ MIN_Z = 1.5  # a match scores well above the library's mean for the query
 GAP_PER_SPREAD = 0.5  # the drop below a group is at least half the spread inside it
 MIN_SEPARATION = 0.4  # gap (in sd) x sqrt(group size): one photo alone needs a 0.4 sd gap
 OUTLIER_Z = 3.0  # without a gap: beyond three sd is an outlier by any usual reading
+# A group of matches spans less than this many sd (tiny-shapes' classes: about 0.2); the
+# search looks further only while the results seen so far could be one group.
+GROUP_SPAN = 1.0
 # Below this spread (in cosine) the library's scores for the query are all the same score.
 MIN_SD = 1e-4
 # The total variance of unit embeddings is 1 - |mean|^2: about 1 for a varied library, 0.02
@@ -109,8 +112,10 @@ def count_matches(scores: np.ndarray, mean: float, sd: float) -> int:
 
 
 def needs_more(scores: np.ndarray, mean: float, sd: float, available: int) -> bool:
-    """Whether the rule could change with more results than ``scores``: the last one is
-    still a candidate and the library holds more."""
+    """Whether more results than ``scores`` could change the count: the library holds more,
+    and the last one is an outlier, or still inside a group that has not ended (its
+    scores within ``GROUP_SPAN`` sd of the best). A smooth fall-off ends the search early."""
     if len(scores) >= available or len(scores) == 0 or sd < MIN_SD:
         return False
-    return (float(scores[-1]) - mean) / sd >= min(MIN_Z, OUTLIER_Z)
+    first, last = (float(scores[0]) - mean) / sd, (float(scores[-1]) - mean) / sd
+    return last >= OUTLIER_Z or (last >= MIN_Z and first - last < GROUP_SPAN)

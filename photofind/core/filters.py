@@ -169,8 +169,11 @@ def _folder_condition(folder: str, roots: Sequence[Path]) -> tuple[str, list[obj
         # Looked for from the library folder's own name on (in:Pictures is the whole folder),
         # never in the path above it: /home/me/Pictures must not match in:me.
         above = os.path.join(os.fsencode(Path(root).parent), b"")
-        parts.append("(path >= ? AND path < ? AND instr(substr(path, ?), ?) > 0)")
-        params += [low, low[:-1] + bytes([low[-1] + 1]), len(above), needle]
+        # The plain instr first: it rejects most rows without copying a substring.
+        parts.append(
+            "(path >= ? AND path < ? AND instr(path, ?) > 0 AND instr(substr(path, ?), ?) > 0)"
+        )
+        params += [low, low[:-1] + bytes([low[-1] + 1]), needle, len(above), needle]
     return ("(" + " OR ".join(parts) + ")") if parts else "0", params
 
 

@@ -35,10 +35,12 @@ TEXT_CACHE_SIZE = 256  # typed-as-you-go queries repeat their prefixes; 256 x 2 
 # The cutoff looks at this many top results first, and four times more while the last one
 # may still be a match: the gap that ends a group of matches must be in view.
 CUTOFF_WINDOW = 256
-# Up to this many photos kept by a filter, one exact matrix product over them (about 1 ms
-# at 512-d) is faster than hnswlib's filtered search, which calls the filter for every node
-# it passes and wanders far when few are allowed (benchmarks/search.py --filters).
-EXACT_FILTER_MAX = 8192
+# Up to this many photos kept by a filter, an exact search over their vectors; beyond, hnswlib's
+# filtered graph search. Measured at 100k 512-d photos (benchmarks/search_matches.py
+# --filters, 2 shared cores): hnswlib hands vectors out at ~50 us each (get_items), while its
+# filtered search calls the Python filter on every node it passes: ~50-70 ms for a 1% filter
+# whatever k. The two cost the same near 1,000-1,500 photos.
+EXACT_FILTER_MAX = 2048
 # The library's mean and covariance are sampled again once it has grown or shrunk by this.
 STATS_REFRESH = 0.05
 
@@ -209,6 +211,8 @@ class SearchService:
         mean, sd = self.library_stats().spread(vector)
         available = len(self.index) if allowed is None else len(allowed)
         window = max(k, CUTOFF_WINDOW)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
+            window = len(allowed)  # an exact search scores them all anyway: once
         while True:
             ids, scores = self._search(vector, window, allowed)
             if window >= available or not needs_more(scores, mean, sd, available):

@@ -113,6 +113,9 @@ def test_more_results_are_asked_for_while_the_last_may_still_match():
     assert needs_more(scores, 0.0, 0.3, available=100)
     assert not needs_more(scores, 0.0, 0.3, available=10)
     assert not needs_more(np.full(10, 0.1), 0.0, 0.3, available=100)
+    smooth = 0.3 * np.linspace(2.9, 1.6, 10)  # candidates, but falling off: no group to end
+    assert not needs_more(smooth, 0.0, 0.3, available=100)
+    assert needs_more(0.3 * np.linspace(3.5, 3.1, 10), 0.0, 0.3, available=100)
 
 
 def test_library_stats_from_a_sample_are_close_to_the_full_ones(labelled):
