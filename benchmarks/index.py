@@ -1,6 +1,6 @@
 """Indexing throughput on 12-megapixel JPEGs with a full-size ViT-B/32, three ways, one run.
 
-    python benchmarks/index.py [--n 48] [--runs 3]
+    python benchmarks/index.py [--n 48] [--runs 3] [--thumbnails-ab]
 
 1. **model alone**: ``ClipEncoder.encode_image_batch`` on tensors decoded beforehand
    (batches of the indexer's CPU batch size): the ceiling for any pipeline.
@@ -14,6 +14,10 @@ The ViT-B/32 has random weights (same compute as a trained one); the bundle is s
 ``benchmarks/encoder.py`` in ``benchmarks/.cache/``. The JPEGs are generated shape photos
 with sensor-like noise so that they weigh what camera files weigh (~3-4 MB at 12 MP).
 Prints medians over ``--runs``; never asserts.
+
+``--thumbnails-ab`` measures only what writing the grid thumbnails from the indexer's own
+decode costs: photofind with them and without (``indexer(thumbnails=None)``), alternating
+within each run so both see the same load.
 """
 
 from __future__ import annotations
@@ -76,13 +80,14 @@ def model_alone(encoder: ClipEncoder, tensors: np.ndarray) -> float:
     return len(tensors) / (time.perf_counter() - start)
 
 
-def photofind_pipeline(folder: Path, n: int) -> float:
+def photofind_pipeline(folder: Path, n: int, thumbnails: bool = True) -> float:
     data = Path(tempfile.mkdtemp(prefix="photofind-bench-"))
     try:
         library = open_library(app_paths(data), str(BUNDLE), "cpu")
         library.catalog.add_folder(folder)
+        options = {} if thumbnails else {"thumbnails": None}
         start = time.perf_counter()
-        for progress in library.indexer().run():
+        for progress in library.indexer(**options).run():
             last = progress
         elapsed = time.perf_counter() - start
         assert last.indexed == n, last
@@ -110,11 +115,26 @@ def seed_pipeline(paths: list[Path], preprocessor) -> float:
     return len(paths) / (time.perf_counter() - start)
 
 
+def thumbnails_ab(folder: Path, n: int, runs: int) -> None:
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for run in range(runs):
+        order = (True, False) if run % 2 == 0 else (False, True)
+        for on in order:
+            rates[on].append(photofind_pipeline(folder, n, thumbnails=on))
+        print(f"run {run + 1}: thumbnails on {rates[True][-1]:.2f}, off {rates[False][-1]:.2f} images/s",
+              flush=True)  # fmt: skip
+    on, off = statistics.median(rates[True]), statistics.median(rates[False])
+    print(f"\nmedian images/s: thumbnails on {on:.2f}, off {off:.2f} ({on / off - 1:+.1%})")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=48, help="number of 12 MP JPEGs")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--thumbnails-ab", action="store_true",
+                        help="only photofind, with and without writing thumbnails")
     args = parser.parse_args()
 
     if not (BUNDLE / "visual" / "model.onnx").is_file():
@@ -126,6 +146,9 @@ def main() -> None:
     encoder = ClipEncoder(ModelBundle.load(BUNDLE), provider="cpu")
     size_mb = statistics.mean(p.stat().st_size for p in paths) / 1e6
     print(f"{args.n} JPEGs, 4000x3000, {size_mb:.1f} MB each; ViT-B/32 random; {os.cpu_count()} cores")
+    if args.thumbnails_ab:
+        thumbnails_ab(folder, args.n, args.runs)
+        return
     tensors = np.stack([encoder.preprocessor.load(p) for p in paths])
     results: dict[str, list[float]] = {"model alone": [], "photofind": [], "seed pipeline": []}
     for run in range(args.runs):
