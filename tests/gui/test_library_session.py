@@ -53,7 +53,7 @@ def test_a_model_switch_opens_off_the_ui_thread(
     # the window keeps working meanwhile, answered by the old library
     search(qtbot, window, "a red circle")
     assert (
-        window.results.model.rowCount() == 48
+        len(window.results.model.hits()) == 48
         and "red-circle" in window.results.model.hit(0).path.name
     )
 

@@ -132,7 +132,7 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     # searches still work, answered by the previous model
     search(qtbot, window, "a blue star")
     assert (
-        window.results.model.rowCount() == 48
+        len(window.results.model.hits()) == 48
         and "blue-star" in window.results.model.hit(0).path.name
     )
 
@@ -151,8 +151,8 @@ def test_use_switches_the_library_and_the_new_model_takes_over(qtbot, make_windo
     qtbot.waitUntil(lambda: not window.session.query.busy, timeout=10_000)
     asked = []
     service = library.search
-    real = service.query_vector
-    service.query_vector = lambda text=None, images=(): asked.append(text) or real(text, images)
+    real = service.find
+    service.find = lambda query, *args, **kw: asked.append(query.text) or real(query, *args, **kw)
     search(qtbot, window, "a green square")
     assert asked == ["a green square"]
     assert "green-square" in window.results.model.hit(0).path.name
@@ -179,7 +179,7 @@ def test_use_that_cannot_open_keeps_the_previous_model(
     assert window.session.query.running and window.session.indexing.running  # restarted
     wait_indexed(qtbot, window)
     search(qtbot, window, "a red circle")
-    assert window.results.model.rowCount() == 48
+    assert len(window.results.model.hits()) == 48
 
 
 def test_first_run_offers_the_recommended_model_and_install_shows_progress(qtbot, make_window, hub):
