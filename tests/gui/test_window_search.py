@@ -160,15 +160,15 @@ def test_stale_results_never_replace_newer_ones(qtbot, make_window):
     window = make_window(start=False)
     window.session.query.start()
     service = window.session.library.search
-    real = service.query_vector
+    real = service.find
     release = threading.Event()
 
-    def slow_query(text=None, images=()):
-        if text == "slow":
+    def slow_query(query, *args, **kwargs):
+        if query.text == "slow":
             release.wait(5)
-        return real(text, images)
+        return real(query, *args, **kwargs)
 
-    service.query_vector = slow_query
+    service.find = slow_query
     shown = []
     window.session.query.results.connect(lambda outcome: shown.append(outcome.request.text))
     window.session.query.set_query("slow", (), immediate=True)
