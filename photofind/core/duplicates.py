@@ -32,7 +32,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -213,8 +213,9 @@ def find_duplicates(
         if content is not None:
             units.union(by_hash.setdefault(content, at), at)
     same = _Sets(len(library.ids))
-    for a, b in ((by_hash[h], at) for at, h in enumerate(library.hashes) if h is not None):
-        same.union(a, b)
+    for at, content in enumerate(library.hashes):
+        if content is not None:
+            same.union(by_hash[content], at)
     similar_pairs: list[tuple[np.ndarray, np.ndarray]] = []
     if wants_pairs:
         total = len(index)
@@ -243,7 +244,7 @@ def find_duplicates(
 
 
 def duplicate_groups(
-    catalog: Catalog, index: VectorIndex, model_id: str, **options
+    catalog: Catalog, index: VectorIndex, model_id: str, **options: Any
 ) -> list[DuplicateGroup]:
     """:func:`find_duplicates`, waited for."""
     progress = list(find_duplicates(catalog, index, model_id, **options))

@@ -156,6 +156,7 @@ def _preview(raw: Any, rawpy: Any, shorter_side: int, flip: int) -> Image.Image 
         return None
     except rawpy.LibRawError:
         return None  # a damaged preview: the sensor data may still be fine
+    image: Image.Image
     if thumb.format == rawpy.ThumbFormat.JPEG:
         try:
             image = Image.open(io.BytesIO(thumb.data))
