@@ -38,6 +38,7 @@ from photofind.core.settings import Settings
 from photofind.gui import states, text
 from photofind.gui.model_offers import find_offers
 from photofind.gui.querying import QueryController
+from photofind.gui.watching import LibraryWatching
 from photofind.gui.workers import track_pool
 from photofind.gui.workers.indexing import IndexController, IndexWork
 from photofind.gui.workers.jobs import Job, JobOutcome
@@ -120,6 +121,7 @@ class LibrarySession(QObject):
         self.indexing.run_ended.connect(self._on_run_ended)
         self.indexing.state_changed.connect(self._on_index_state)
         self.indexing.progressed.connect(self._on_progress)
+        self.watching = LibraryWatching(self.indexing, self)  # from the first index run on
         self.query.results.connect(self._on_results)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_EVERY_MS)
@@ -173,9 +175,10 @@ class LibrarySession(QObject):
             return
         self._closed = True
         # Signals queued before the workers stopped must not reach a closed library.
-        for source in (self, self.indexing, self.query):
+        for source in (self, self.indexing, self.query, self.watching):
             source.blockSignals(True)
         self.refresh_timer.stop()
+        self.watching.stop()
         self.indexing.stop()
         self.query.stop()
         for job in [*self._jobs, self._demo, self._reopen]:
@@ -212,6 +215,8 @@ class LibrarySession(QObject):
         running = self.indexing.running
         if running != self.refresh_timer.isActive():
             (self.refresh_timer.start if running else self.refresh_timer.stop)()
+        if running and not self._closed and not self.reopening_library:
+            self.watching.start(self.library)
 
     def _on_run_ended(self, switched: bool) -> None:
         """Every index run's end: a newly chosen model that has now embedded every photo
@@ -388,6 +393,7 @@ class LibrarySession(QObject):
         self._pending_reopen = (request, open_new)
         self._index_after_reopen = bool(self.folders)
         self.reopening.emit(request.model)
+        self.watching.request_stop()  # waited for before the old library closes
         if self.indexing.running:
             self.indexing.request_stop()  # the run commits what it has; run_ended goes on
         else:
@@ -421,6 +427,7 @@ class LibrarySession(QObject):
             library, facts = outcome.value
             self.query.stop()  # after the query it is running: none runs on the old library
             old, self.library = self.library, library
+            self.watching.stop()
             old.close()
             self.settings.query_language = request.language
             self.indexing.last = None  # that progress was the old model's

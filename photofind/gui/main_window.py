@@ -47,6 +47,7 @@ from photofind.gui.results.pixmaps import ThumbnailStore
 from photofind.gui.style import STYLE_SHEET
 from photofind.gui.system import SystemActions
 from photofind.gui.viewer import PhotoViewer
+from photofind.gui.watching import WatchWiring
 from photofind.gui.widgets.drop_overlay import DropOverlay
 from photofind.gui.widgets.empty_state import EmptyState
 from photofind.gui.widgets.index_status import IndexStatus
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.overlay = DropOverlay(self.centralWidget())
         self._connect()
+        self.watch = WatchWiring(self)
 
         self.sort_actions[settings.sort].setChecked(True)
         self._restore_geometry()

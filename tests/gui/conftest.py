@@ -29,6 +29,7 @@ MODEL = "tiny-shapes"
 def no_threads_left_running(qapp):
     yield
     running = [t.objectName() for t in workers.live_threads()]
+    running += [t.name for t in workers.live_python_threads()]
     busy = workers.busy_pools()
     assert not running, f"threads still running after the test: {running}"
     assert not busy, f"{len(busy)} thread pool(s) still busy after the test"

@@ -11,6 +11,7 @@ outlives the test that started it.
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 import shiboken6
@@ -18,6 +19,7 @@ from PySide6.QtCore import QThread, QThreadPool
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 _pools: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
+_python_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
 def track_thread(thread: QThread) -> None:
@@ -26,6 +28,15 @@ def track_thread(thread: QThread) -> None:
 
 def track_pool(pool: QThreadPool) -> None:
     _pools.add(pool)
+
+
+def track_python_thread(thread: threading.Thread) -> None:
+    """A core thread the window runs (the library watcher), checked like the QThreads."""
+    _python_threads.add(thread)
+
+
+def live_python_threads() -> list[threading.Thread]:
+    return [t for t in list(_python_threads) if t.is_alive()]
 
 
 def live_threads() -> list[QThread]:

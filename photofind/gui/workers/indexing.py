@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -99,7 +99,8 @@ class IndexController(QObject):
 
     A restart asks the running thread to stop and starts the next one when it has finished,
     so two runs never write the catalog at once. ``run_ended`` follows every run, restarted
-    or not, on the UI thread, with the answer of the run's ``after_run``."""
+    or not, on the UI thread, with the answer of the run's ``after_run``. :meth:`run_next`
+    queues a run of its own (the watcher's) behind the one in progress instead."""
 
     progressed = Signal(IndexProgress)
     counted = Signal(Counts)
@@ -112,6 +113,7 @@ class IndexController(QObject):
         self._thread: IndexThread | None = None
         self._paused = False
         self._again = False
+        self._next: Callable[[], Indexer] | None = None
         self.last: IndexProgress | None = None
 
     @property
@@ -128,7 +130,21 @@ class IndexController(QObject):
             self._again = True
             self._thread.request_stop()
             return
-        thread = IndexThread(self._work, self)
+        self._start(self._work)
+
+    def run_next(self, make_indexer: Callable[[], Indexer]) -> None:
+        """A run of ``make_indexer``'s Indexer once the run in progress (and a restart asked
+        for) has ended, at once when none is running. The run in progress is not stopped: a
+        watcher's run of a few files must not restart a first import of hours, which would
+        scan the whole library again each time. :meth:`stop` and :meth:`request_stop`
+        drop it."""
+        if self._thread is None:
+            self._start(replace(self._work, make_indexer=make_indexer))
+        else:
+            self._next = make_indexer
+
+    def _start(self, work: IndexWork) -> None:
+        thread = IndexThread(work, self)
         if self._paused:
             thread.pause()
         thread.progressed.connect(self._on_progress)
@@ -147,12 +163,14 @@ class IndexController(QObject):
     def request_stop(self) -> None:
         """Ask the run to stop without waiting; ``run_ended`` follows when it has."""
         self._again = False
+        self._next = None
         if self._thread is not None:
             self._thread.request_stop()
 
     def stop(self) -> None:
         """Stop the run (the indexer commits what it has and saves) and wait for it."""
         self._again = False
+        self._next = None
         thread = self._thread
         if thread is not None:
             thread.request_stop()
@@ -177,5 +195,8 @@ class IndexController(QObject):
         if self._again:
             self._again = False
             self.start()
+        elif self._next is not None:
+            make_indexer, self._next = self._next, None
+            self._start(replace(self._work, make_indexer=make_indexer))
         else:
             self.state_changed.emit()
