@@ -4,7 +4,7 @@
 ``$XDG_DATA_HOME/applications`` (``~/.local/share/applications``) and the icon to
 ``$XDG_DATA_HOME/icons/hicolor/<size>/apps``, each file atomically. The entry starts this
 very interpreter (``sys.executable -m photofind gui``), so it works from a virtual
-environment without photofind on the PATH.
+environment without photofind on the PATH; from the frozen app, that executable itself.
 
 ``python -m photofind.desktop --write-assets assets`` regenerates the icon files in the
 repository's ``assets/`` folder from the SVG in :mod:`photofind.gui.icon`.
@@ -30,8 +30,15 @@ def _quote_exec(arg: str) -> str:
     return f'"{escaped}"'
 
 
+def _launch_command(python: str | None) -> tuple[str, ...]:
+    # In the frozen app (packaging/) sys.executable is photofind itself, not a Python.
+    if python is None and getattr(sys, "frozen", False):
+        return (sys.executable, "gui")
+    return (python or sys.executable, "-m", "photofind", "gui")
+
+
 def desktop_entry(python: str | None = None) -> str:
-    exec_line = " ".join(_quote_exec(a) for a in (python or sys.executable, "-m", "photofind", "gui"))
+    exec_line = " ".join(_quote_exec(a) for a in _launch_command(python))
     exec_line = exec_line.replace("%", "%%")
     return (
         "[Desktop Entry]\n"
