@@ -248,7 +248,7 @@ def open_clip_config(model: Any, vocab_size: int | None = None) -> dict[str, Any
         },
         # What zero-shot labels scale cosines by (photofind.core.classify): the learned
         # temperature, capped at 100 as CLIP's training caps it. The ONNX towers leave it out.
-        "logit_scale": round(min(float(model.logit_scale.exp()), 100.0), 4),
+        "logit_scale": round(min(float(model.logit_scale.detach().exp()), 100.0), 4),
     }
 
 
