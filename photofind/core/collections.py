@@ -310,6 +310,12 @@ class CollectionService:
         switched off: asking for it by name is the user's say)."""
         return self._members_of(self.get(name))[0]
 
+    def ranked(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(photo ids, scores) of a collection's members, best first, without reading their
+        catalog rows (a window shows the first screenful of a large collection at once)."""
+        found, scores, _ = self._members_of(self.get(name))
+        return found, scores
+
     def members(self, name: str) -> list[Member]:
         found, scores, by_hand = self._members_of(self.get(name))
         ids = found.tolist()

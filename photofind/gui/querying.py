@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from photofind.core.collections import CollectionService
 from photofind.core.search import SearchService
 from photofind.gui.workers.search import SearchOutcome, SearchRequest, SearchThread
 
@@ -31,10 +32,13 @@ class QueryController(QObject):
     results = Signal(SearchOutcome)  # of the newest request
     busy_changed = Signal(bool)
 
-    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None) -> None:
-        """``service`` gives the SearchService to use now (``lambda: library.search``)."""
+    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None,
+                 collections: Callable[[], CollectionService] | None = None) -> None:  # fmt: skip
+        """``service`` gives the SearchService to use now (``lambda: library.search``), and
+        ``collections`` the collections it searches in (``lambda: library.collections``)."""
         super().__init__(parent)
         self._service = service
+        self._collections = collections
         self._thread: SearchThread | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -46,6 +50,8 @@ class QueryController(QObject):
         self._images: tuple = ()
         self.limit = RESULT_LIMIT
         self.folder: Path | None = None  # searches look only below it (None: everywhere)
+        # Searches keep to its members; with no words they list them (None: no collection).
+        self.collection: str | None = None
         self.last: SearchOutcome | None = None
 
     @property
@@ -55,7 +61,7 @@ class QueryController(QObject):
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._thread = SearchThread(self._service, self)
+        self._thread = SearchThread(self._service, self, self._collections)
         self._thread.searched.connect(self._on_searched)
         self._thread.start()
         if self.busy and not self.is_empty:  # asked for while stopped: search it now
@@ -72,7 +78,8 @@ class QueryController(QObject):
 
     @property
     def is_empty(self) -> bool:
-        return not self._text.strip() and not self._images
+        """Nothing to search for: no text, no image, no collection chosen."""
+        return not self._text.strip() and not self._images and self.collection is None
 
     @property
     def busy(self) -> bool:
@@ -91,6 +98,13 @@ class QueryController(QObject):
             self.folder = folder
             if not self.is_empty:
                 self.search_now()
+
+    def set_collection(self, name: str | None) -> None:
+        """Keep to the members of collection ``name`` from now on (None: the whole library);
+        searched at once, since a collection with no words shows its members."""
+        if name != self.collection:
+            self.collection = name
+            self.search_now()
 
     def search_now(self) -> None:
         self._timer.stop()
@@ -116,9 +130,10 @@ class QueryController(QObject):
 
     def _submit(self, *, quiet: bool = False) -> None:
         if self._thread is not None:
-            self._thread.submit(
-                SearchRequest(self._seq, self._text, self._images, self.limit, quiet, self.folder)
+            request = SearchRequest(
+                self._seq, self._text, self._images, self.limit, quiet, self.folder, self.collection
             )
+            self._thread.submit(request)
 
     def _on_searched(self, outcome: SearchOutcome) -> None:
         if outcome.seq != self._seq:

@@ -1,5 +1,5 @@
 """The places beside the grid: All photos, the library folders as a tree with their photo
-counts, and Collections (a section that the collections screen fills).
+counts, and Collections (a section that :mod:`photofind.gui.collections_panel` fills).
 
 Choosing a folder scopes what the window shows, browsing and searching alike; All photos
 lifts the scope. A library folder that is offline or cannot be read says so in its row
@@ -18,6 +18,7 @@ from photofind.core.browse import FolderNode, FolderTree
 from photofind.core.library_folders import OFFLINE, OK
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # a collection row's name (collections_panel)
 ALL = "all"  # the PATH_ROLE of the All photos row
 STATE_WORDS = {OFFLINE: "offline"}
 
@@ -30,6 +31,7 @@ def node_label(node: FolderNode) -> str:
 
 class Sidebar(QTreeWidget):
     scope_chosen = Signal(object)  # Path, or None for all photos
+    collection_chosen = Signal(object)  # a collection's name, or None once a place is chosen
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -45,6 +47,7 @@ class Sidebar(QTreeWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.scope: Path | None = None
+        self.collection: str | None = None  # a collection's members across the whole library
         self.all_item = QTreeWidgetItem(self, ["All photos", ""])
         self.all_item.setData(0, PATH_ROLE, ALL)
         self.folders_item = self._section("Folders")
@@ -79,7 +82,8 @@ class Sidebar(QTreeWidget):
             self.choose(None)
         else:
             self.blockSignals(True)
-            self.setCurrentItem(chosen or self.all_item)
+            if self.collection is None:  # a chosen collection stays chosen
+                self.setCurrentItem(chosen or self.all_item)
             self.blockSignals(False)
 
     def _add(self, parent: QTreeWidgetItem, node: FolderNode, expanded: set) -> QTreeWidgetItem:
@@ -132,9 +136,20 @@ class Sidebar(QTreeWidget):
     def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
         if item is None:
             return
+        name = item.data(0, COLLECTION_ROLE)
+        if name is not None:
+            self.collection = name
+            if self.scope is not None:
+                self.scope = None  # a collection is shown whole, not one folder's part of it
+                self.scope_chosen.emit(None)
+            self.collection_chosen.emit(name)
+            return
         key = item.data(0, PATH_ROLE)
         if key is None:
             return
+        if self.collection is not None:
+            self.collection = None
+            self.collection_chosen.emit(None)
         folder = None if key == ALL else Path(key)
         if folder != self.scope:
             self.scope = folder

@@ -225,3 +225,14 @@ def no_results(
         body += " Photos are still being indexed; searches cover those done so far."
     buttons = [("show-closest", "Show closest anyway")]
     return Page("no-match", f"No good matches for {html.escape(what)}", body, buttons)
+
+
+def empty_collection(title: str) -> Page:
+    """A collection chosen in the sidebar has no photos (yet)."""
+    return Page(
+        "empty-collection",
+        f"Nothing in {html.escape(title)} yet",
+        "No photo of the library matches its descriptions. Right-click it in the sidebar to "
+        "describe it otherwise, or add photos to it by hand (right-click them).",
+        [],
+    )

@@ -31,7 +31,9 @@ from photofind.core.photo_actions import (
     move_to_trash,
 )
 from photofind.core.search import SearchHit
+from photofind.gui.blur import SensitiveBlur
 from photofind.gui.library_session import LibrarySession
+from photofind.gui.photo_labels import LabelsLoader
 from photofind.gui.system import SystemActions
 from photofind.gui.viewer import PhotoViewer, ViewerItem
 from photofind.gui.viewer.loader import PictureLoader
@@ -95,6 +97,10 @@ class PhotoActions(QObject):
         self._loader: PictureLoader | None = None
         self._jobs: dict[Job, Callable] = {}
         self._selection: Selection = list
+        # Parts other screens add to the photos' context menu (collections): (menu, hits).
+        self.menu_parts: list[Callable[[QMenu, list[SearchHit]], None]] = []
+        self.blur: SensitiveBlur | None = None  # the viewer blurs sensitive photos too
+        self.labels: LabelsLoader | None = None  # the viewer shows each photo's top labels
         self.actions: dict[str, QAction] = {}
         for key, label, keys in SHORTCUTS:
             action = QAction(label, self)
@@ -142,6 +148,8 @@ class PhotoActions(QObject):
             action.setShortcut(QKeySequence(keys))
             if key in ("copy_to", "similar"):
                 menu.addSeparator()
+        for part in self.menu_parts:
+            part(menu, hits)
         return menu
 
     # -- the desktop ------------------------------------------------------------------------
@@ -175,7 +183,8 @@ class PhotoActions(QObject):
             screen = self.window.screen()
             size = screen.size() * screen.devicePixelRatio()
             self._loader = PictureLoader((size.width(), size.height()), self)
-        viewer = PhotoViewer(items, row, loader=self._loader, parent=self.window)
+        viewer = PhotoViewer(items, row, loader=self._loader, parent=self.window,
+                             blur=self.blur, labels=self.labels)  # fmt: skip
         viewer.closed.connect(lambda shown: self.viewer_closed.emit(viewer.items[shown]))
         self.viewer = viewer
         viewer.show()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photofind.core.search import SearchHit
+from photofind.gui.blur import SensitiveBlur
 from photofind.gui.results.model import DIVIDER_ROLE, HIT_ROLE, RELEVANCE_ROLE
 from photofind.gui.results.pixmaps import Broken, ThumbnailStore
 
@@ -51,6 +52,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         # and the divider row spans it.
         self.cell_width = 0
         self.row_width = 0
+        self.blur: SensitiveBlur | None = None  # sensitive photos drawn blurred (gui/blur.py)
 
     def cell_size(self) -> QSize:
         side = self.size + 2 * PADDING
@@ -101,6 +103,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         )
         picture = self.store.pixmap(hit.path, round(self.size * self.device_ratio))
         if isinstance(picture, QPixmap) and not picture.isNull():
+            if self.blur is not None and self.blur.hides(hit.photo_id):
+                picture = self.blur.pixmap(picture)
             target = fitted(picture.width(), picture.height(), box)
             painter.drawPixmap(target.topLeft(), self._render(picture, target.size()))
             self.painted_thumbnails += 1

@@ -1,19 +1,23 @@
-"""The viewer's side panel: what the photo is and where it lives."""
+"""The viewer's side panel: what the photo is, where it lives, and what it looks like (its
+top labels from the built-in collections, when the window gives a way to work them out)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
+from photofind.core.classify import LabelProbability
 from photofind.core.humanize import binary_size
 from photofind.gui.results.model import format_taken
 from photofind.gui.viewer.items import ViewerItem
 
 PANEL_WIDTH = 240  # room for a 30-character folder name per line; the picture keeps the rest
 FIELDS = (("name", "Name"), ("folder", "Folder"), ("taken", "Taken"), ("size", "Size"),
-          ("dimensions", "Dimensions"), ("camera", "Camera"), ("score", "Score"))  # fmt: skip
+          ("dimensions", "Dimensions"), ("camera", "Camera"), ("score", "Score"),
+          ("labels", "Looks like"))  # fmt: skip
 
 
 def taken_text(item: ViewerItem) -> str:
@@ -52,8 +56,17 @@ class DetailsPanel(QWidget):
         score = f"{item.score:.3f}" if item.score is not None else None
         for key, text in (("name", name), ("folder", folder or os.sep), ("taken", taken_text(item)),
                           ("size", size), ("dimensions", dimensions), ("camera", item.camera),
-                          ("score", score)):  # fmt: skip
+                          ("score", score), ("labels", None)):  # fmt: skip
             self._set(key, text)
+
+    def show_labels(self, labels: Sequence[LabelProbability] | None) -> None:
+        """The photo's top labels from the built-in collections, each with its probability;
+        None while they are being worked out."""
+        if labels is None:
+            self._set("labels", "…")
+            return
+        lines = [f"{label.label}  {label.probability:.0%}" for label in labels]
+        self._set("labels", "\n".join(lines) or None)
 
     def _set(self, key: str, text: str | None) -> None:
         value = self.values[key]

@@ -13,6 +13,7 @@ them shows a picture that is already decoded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QMoveEvent
@@ -24,10 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.gui.blur import SensitiveBlur, blurred_image
 from photofind.gui.viewer.canvas import PictureCanvas
 from photofind.gui.viewer.details import DetailsPanel
 from photofind.gui.viewer.items import ViewerItem
 from photofind.gui.viewer.loader import Picture, PictureLoader
+
+if TYPE_CHECKING:
+    from photofind.gui.photo_labels import LabelsLoader
 
 ZOOM_STEP = 1.25
 DEFAULT_SIZE = QSize(1100, 760)
@@ -48,7 +53,10 @@ class PhotoViewer(QWidget):
     closed = Signal(int)  # the row shown last, so the grid can select it
 
     def __init__(self, items: Sequence[ViewerItem], row: int = 0, *,
-                 loader: PictureLoader | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
+                 loader: PictureLoader | None = None, parent: QWidget | None = None,
+                 blur: SensitiveBlur | None = None, labels: LabelsLoader | None = None) -> None:  # fmt: skip
+        """``blur``: sensitive photos are shown blurred until clicked; ``labels``: the details
+        show each photo's top labels."""
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("viewer")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
@@ -59,7 +67,13 @@ class PhotoViewer(QWidget):
         self._owns_loader = loader is None
         self.loader = loader or PictureLoader(self._screen_box(), self)
         self.loader.loaded.connect(self._on_loaded)
+        self.blur, self.labels = blur, labels
         self._build()
+        if blur is not None:
+            blur.watch(self.canvas, lambda _pos: self.item.photo_id if len(self.items) else None)
+            blur.changed.connect(self._show_cached)
+        if labels is not None:
+            labels.ready.connect(self._on_labels)
         self.resize(self._default_size())
         self.show_row(self.row)
 
@@ -77,6 +91,9 @@ class PhotoViewer(QWidget):
         self.full_screen_button = _button(self, "Full screen", "Full screen (F11)")
         self.position = QLabel(self)
         self.zoom_label = QLabel(self)
+        self.sensitive_note = QLabel("A sensitive photo: click it to show it", self)
+        self.sensitive_note.setObjectName("sensitiveNote")
+        self.sensitive_note.hide()
         self.previous_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.fit_button.clicked.connect(self.canvas.set_fit)
@@ -89,6 +106,8 @@ class PhotoViewer(QWidget):
         bar.setContentsMargins(6, 4, 6, 4)
         for widget in (self.previous_button, self.position, self.next_button):
             bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.sensitive_note)
         bar.addStretch(1)
         for widget in (self.zoom_label, self.fit_button, self.actual_button,
                        self.details_button, self.full_screen_button):  # fmt: skip
@@ -137,6 +156,9 @@ class PhotoViewer(QWidget):
         self.previous_button.setEnabled(row > 0)
         self.next_button.setEnabled(row < len(self.items) - 1)
         self.details.show_item(item)
+        if self.labels is not None and item.photo_id is not None:
+            self.details.show_labels(None)
+            self.labels.request(item.photo_id)
         picture = self.loader.cached(item.path)
         if picture is not None:
             self._show(picture)
@@ -165,9 +187,27 @@ class PhotoViewer(QWidget):
             return False
         return self.canvas.zoom > image.width() / original[0] + 1e-6
 
-    def _show(self, picture: Picture) -> None:
-        keep_view = self.canvas.image is not None and picture.full
-        self.canvas.set_picture(picture.image, picture.original, picture.error, keep_view=keep_view)
+    def _show(self, picture: Picture, *, keep_view: bool | None = None) -> None:
+        if keep_view is None:
+            keep_view = self.canvas.image is not None and picture.full
+        image = picture.image
+        hidden = image is not None and self.blur is not None and self.blur.hides(self.item.photo_id)
+        self.sensitive_note.setVisible(hidden)
+        if hidden:
+            image = blurred_image(image)
+        self.canvas.set_picture(image, picture.original, picture.error, keep_view=keep_view)
+
+    def _show_cached(self) -> None:
+        """What is blurred changed (a click showed this photo): the picture again, as it is."""
+        if len(self.items):
+            path = self.item.path
+            picture = self.loader.cached(path, full=True) or self.loader.cached(path)
+            if picture is not None:
+                self._show(picture, keep_view=True)
+
+    def _on_labels(self, photo_id: int, labels: list) -> None:
+        if len(self.items) and self.item.photo_id == photo_id:
+            self.details.show_labels(labels)
 
     def _on_loaded(self, picture: Picture) -> None:
         if not len(self.items) or picture.path != self.item.path:

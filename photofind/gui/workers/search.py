@@ -19,12 +19,19 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from photofind.core import errorsink
 from photofind.core.browse import photo_ids_below
+from photofind.core.collections import CollectionService
 from photofind.core.errors import PhotofindError
 from photofind.core.filters import QueryError
 from photofind.core.query import Query, Term, parse_query
 from photofind.core.search import SearchHit, SearchResult, SearchService
 from photofind.core.understanding import QueryNotice, query_notices
 from photofind.gui.workers import track_thread
+from photofind.gui.workers.collection_hits import (
+    check_names,
+    collection_names,
+    members_best_first,
+    within_collections,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class SearchRequest:
     k: int
     quiet: bool = False  # the same query again because the index grew (not the user asking)
     folder: Path | None = None  # only photos below it (the folder chosen in the sidebar)
+    collection: str | None = None  # only its members (the collection chosen in the sidebar)
 
 
 @dataclass(frozen=True)
@@ -81,10 +89,12 @@ class SearchThread(QThread):
 
     searched = Signal(SearchOutcome)
 
-    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None) -> None:
+    def __init__(self, service: Callable[[], SearchService], parent: QObject | None = None,
+                 collections: Callable[[], CollectionService] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("photofind-search")
         self._service = service
+        self._collections = collections
         self._wake = threading.Condition()
         self._pending: SearchRequest | None = None
         self._stop = False
@@ -151,7 +161,8 @@ class SearchThread(QThread):
         except QueryError as exc:
             self.searched.emit(outcome(query_error=str(exc)))
             return
-        if not query.has_terms and not query.filters:
+        names = collection_names(query, request.collection) if self._collections else ()
+        if not query.has_terms and not query.filters and not names:
             self.searched.emit(outcome())
             return
         notices = () if request.quiet else query_notices(service.encoder, text_of(query))
@@ -159,6 +170,16 @@ class SearchThread(QThread):
         try:
             within = None if request.folder is None else photo_ids_below(service.catalog,
                                                                          request.folder)  # fmt: skip
+            if names:
+                assert self._collections is not None  # names come only with it
+                collections = self._collections()
+                check_names(collections, names)
+                if not query.has_terms and not dataclasses.replace(query.filters, collections=()):
+                    members = members_best_first(service.catalog, collections, names, query,
+                                                 request.k, within)  # fmt: skip
+                    self.searched.emit(outcome(members))
+                    return
+                within = within_collections(collections, names, within)
             first = service.find(query, first_k, rest=True, within=within)
         except QueryError as exc:
             self.searched.emit(outcome(query_error=str(exc)))
