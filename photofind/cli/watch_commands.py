@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 from photofind.cli.common import EXIT_OK, add_command, opened_library
+from photofind.cli.first_model import settle_model_for_indexing
 from photofind.cli.library_commands import add_folders, add_low_impact_option, checked_folders
 from photofind.cli.output import err, list_failures, one_line, out
 from photofind.core.config import AppPaths
@@ -87,6 +88,8 @@ def _stop_on_signals(stop: Callable[[], None], notify: Callable[[str], None]) ->
 
 def cmd_watch(args: argparse.Namespace, paths: AppPaths) -> int:
     folders = checked_folders(args.paths)
+    if (stopped := settle_model_for_indexing(args, paths)) is not None:
+        return stopped
     # Imported here: watchdog is needed by this command only.
     watch = importlib.import_module("photofind.core.watch")
     with opened_library(args, paths) as library:

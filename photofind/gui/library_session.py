@@ -117,7 +117,7 @@ class LibrarySession(QObject):
             ),
             self,
         )
-        self.indexing.counted.connect(self._on_counted)
+        self.indexing.counted.connect(self.set_counts)
         self.indexing.run_ended.connect(self._on_run_ended)
         self.indexing.state_changed.connect(self._on_index_state)
         self.indexing.progressed.connect(self._on_progress)
@@ -203,7 +203,7 @@ class LibrarySession(QObject):
 
     # -- indexing -------------------------------------------------------------------------
 
-    def _on_counted(self, counts: Counts) -> None:
+    def set_counts(self, counts: Counts) -> None:
         self.counts = counts
         self.counts_changed.emit(counts)
 
@@ -268,7 +268,7 @@ class LibrarySession(QObject):
         self.folders = facts.folders
         if self.folders or self.indexing.running:
             self.start_indexing()  # restarts a run in progress: it must see the new folders
-        self._on_counted(facts.counts)
+        self.set_counts(facts.counts)
 
     def request_failures(self) -> None:
         """The files indexing could not read arrive as ``failures_ready``."""

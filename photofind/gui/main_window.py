@@ -31,6 +31,7 @@ from photofind.core.settings import save_settings
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import states, text
 from photofind.gui.browse.wiring import SIDEBAR_WIDTH, BrowseWiring
+from photofind.gui.dialogs.duplicates import close_duplicates
 from photofind.gui.dialogs.error_report import ErrorPresenter
 from photofind.gui.dialogs.failures import FailuresDialog
 from photofind.gui.dialogs.models import ModelsDialog
@@ -427,6 +428,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.places.shutdown()
+        close_duplicates(self)
         self.session.shutdown()
         self.model_choice.shutdown()
         self.loader.shutdown()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from photofind.gui.dialogs.duplicates import show_duplicates
 from photofind.gui.dialogs.shortcuts import ShortcutsDialog
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def build_menus(window: MainWindow) -> None:
     look = library.addAction("&Look for new photos now", window.session.start_indexing)
     look.setShortcut(QKeySequence("F5"))
     library.addAction("&Files that could not be read…", actions.show_failures)
+    library.addAction("Find d&uplicates…", lambda: show_duplicates(window))
     library.addSeparator()
     models = library.addAction("&Models…", window.show_models)
     models.setShortcut(QKeySequence("Ctrl+M"))

@@ -61,9 +61,12 @@ def photos(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_script_is_refused_with_the_install_command_and_nothing_is_written(tmp_path, photos):
+@pytest.mark.parametrize("command", ["index", "watch"])
+def test_a_script_is_refused_with_the_install_command_and_nothing_is_written(
+    tmp_path, photos, command
+):
     data = tmp_path / "data"
-    result = photofind("index", os.fspath(photos), data=data)
+    result = photofind(command, os.fspath(photos), data=data)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
