@@ -14,6 +14,8 @@ results-text.png   results for "a red circle"
 results-image.png  a photo dropped onto the window: its chip, and photos like it
 search-matches.png operators typed as chips, the matches above the divider, the closest
                    others below it
+sidebar-collections.png  the sidebar's Collections with their counts, a collection of one's
+                   own ("blue stars") chosen and its members shown
 """
 
 from __future__ import annotations
@@ -83,6 +85,19 @@ def search_with_operators(window: MainWindow, text: str) -> None:
             and not query.busy
         )
     )
+    settle(window)
+
+
+def show_collection(window: MainWindow, name: str, description: str) -> None:
+    """Make a collection of one's own (as New collection… does) and choose it."""
+    window.session.library.collections.add(name, [description])
+    panel, query = window.collections, window.session.query
+    panel.reload()
+    wait_for(lambda: panel.item_of(name) is not None and not panel.busy)
+    window.search_bar.clear()
+    panel.choose(name)
+    wait_for(lambda: query.last is not None and query.last.request.collection == name)
+    wait_for(lambda: not query.busy and window.page_state == "results")
     settle(window)
 
 
@@ -165,6 +180,9 @@ def main() -> int:
         )
         settle(window)
         shot("results-image")
+
+        show_collection(window, "blue stars", "a blue star")
+        shot("sidebar-collections")
 
         window.close()
         library.close()

@@ -31,6 +31,7 @@ from photofind.gui.dialogs.collection_edit import CollectionDraft, CollectionEdi
 from photofind.gui.photo_labels import LabelsLoader
 from photofind.gui.results.model import HIT_ROLE
 from photofind.gui.sidebar import COLLECTION_ROLE
+from photofind.gui.widgets.search_bar import PLACEHOLDER
 from photofind.gui.workers import track_pool
 from photofind.gui.workers.jobs import Job, JobOutcome
 
@@ -231,6 +232,10 @@ class CollectionsPanel(QObject):
     def _on_chosen(self, name: str | None) -> None:
         query = self.session.query
         query.set_collection(name)
+        field = self.window.search_bar.field
+        field.setPlaceholderText(
+            PLACEHOLDER if name is None else f"Search in “{self.title(name)}”, or drop a photo here"
+        )
         if query.is_empty:
             self.window.input.emptied.emit()  # the collection's members leave the window
 
@@ -333,12 +338,16 @@ class CollectionsPanel(QObject):
 
     def _choose_when_read(self, name: str) -> None:
         """A new collection is shown as soon as its row is in the sidebar."""
+        self._after_read(lambda _read: self.choose(name))
 
-        def choose(_read: CollectionsRead) -> None:
-            self.loaded.disconnect(choose)
-            self.choose(name)
+    def _after_read(self, then: Callable[[CollectionsRead], None]) -> None:
+        """``then`` once, when the next read of the collections is shown."""
 
-        self.loaded.connect(choose)
+        def once(read: CollectionsRead) -> None:
+            self.loaded.disconnect(once)
+            then(read)
+
+        self.loaded.connect(once)
 
     def switch(self, name: str, on: bool) -> None:
         title = self.title(name)
@@ -389,7 +398,15 @@ class CollectionsPanel(QObject):
         """View ▸ Hide sensitive photos (remembered in the settings)."""
         self.window.settings.hide_sensitive = on
         self.blur.set_enabled(on)
-        if on and not any(c.sensitive and c.enabled for c in self.collections):
+        if on and self._reading:
+            self._after_read(
+                lambda _read: self._say_if_nothing_sensitive()
+            )  # a change may mark one
+        elif on:
+            self._say_if_nothing_sensitive()
+
+    def _say_if_nothing_sensitive(self) -> None:
+        if self.blur.enabled and not any(c.sensitive and c.enabled for c in self.collections):
             self.message.emit(NOTHING_SENSITIVE)
 
     # -- the end --------------------------------------------------------------------------

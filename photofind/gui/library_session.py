@@ -108,7 +108,9 @@ class LibrarySession(QObject):
         self.paths = paths
         self.settings = settings
         self.open_model = open_model
-        self.query = QueryController(lambda: self.library.search, self)
+        self.query = QueryController(
+            lambda: self.library.search, self, lambda: self.library.collections
+        )
         self.indexing = IndexController(
             IndexWork(
                 make_indexer=lambda: self.library.indexer(),

@@ -31,6 +31,7 @@ from photofind.core.settings import save_settings
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import states, text
 from photofind.gui.browse.wiring import SIDEBAR_WIDTH, BrowseWiring
+from photofind.gui.collections_panel import CollectionsPanel
 from photofind.gui.dialogs.duplicates import close_duplicates
 from photofind.gui.dialogs.error_report import ErrorPresenter
 from photofind.gui.dialogs.failures import FailuresDialog
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.photo_actions = PhotoActions(session, self.system, self.input.find_similar, self)
         self.places = BrowseWiring(self)
         self.browse, self.sidebar = self.places.page, self.places.sidebar
+        self.collections = CollectionsPanel(self)
         self.viewer_closed = self.photo_actions.viewer_closed
         self._build_layout()
         build_menus(self)
@@ -277,6 +279,8 @@ class MainWindow(QMainWindow):
             what = f"“{last.request.text}”" if last.request.text.strip() else "this photo"
             closest = self.results.has_closest
             page = states.no_results(last.error, what, closest, last.scored, photos, indexing)
+            if last.request.collection and not last.request.text.strip() and not last.error:
+                page = states.empty_collection(self.collections.title(last.request.collection))
         self.empty.show_state(page.state, page.title, page.body, page.buttons, page.tips)
         self.pages.setCurrentWidget(self.empty)
 
@@ -429,6 +433,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.places.shutdown()
         close_duplicates(self)
+        self.collections.shutdown()
         self.session.shutdown()
         self.model_choice.shutdown()
         self.loader.shutdown()

@@ -70,6 +70,13 @@ def build_menus(window: MainWindow) -> None:
     jump.setShortcut(QKeySequence("Ctrl+J"))
     search_photo = view.addAction("Search with a p&hoto…", lambda: window.input.choose_photo(window))
     search_photo.setShortcut(QKeySequence("Ctrl+Shift+P"))
+    view.addSeparator()
+    hide = view.addAction("Hide sensiti&ve photos")
+    hide.setCheckable(True)
+    hide.setChecked(window.settings.hide_sensitive)
+    hide.setToolTip("Blur the photos of sensitive collections until they are clicked")
+    hide.toggled.connect(window.collections.set_hide_sensitive)
+    window.hide_sensitive_action = hide
 
     photos = window.menuBar().addMenu("&Photos")
     for key, action in window.photo_actions.actions.items():
