@@ -192,3 +192,15 @@ def test_moving_the_others_of_every_exact_group_leaves_one_of_each(
     assert {files["red"], files["red-q60"], files["red-half"], files["red-png"]} in group_paths(
         dialog, "same"
     )
+
+
+def test_closing_the_window_while_the_review_looks_stops_its_thread(
+    qtbot, make_window, duplicates_library
+):
+    folder, _files = duplicates_library
+    window = make_window([folder])
+    wait_indexed(qtbot, window)
+    dialog = show_duplicates(window)
+    assert dialog.finding  # looked for on its own thread: the window answers meanwhile
+    window.close()
+    assert not dialog.finding  # and the live-thread check after the test sees none left

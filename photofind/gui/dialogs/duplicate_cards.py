@@ -32,8 +32,8 @@ CARD_WIDTH = THUMB_SIDE + 24
 CARD_STYLE = """
 #duplicateCard { border: 2px solid transparent; border-radius: 8px; }
 #duplicateCard[keep="true"] { border-color: palette(highlight); background: palette(alternate-base); }
-#duplicateFate { color: palette(mid); }
-#duplicateCard[keep="true"] #duplicateFate { color: palette(highlight); font-weight: bold; }
+#duplicateFate, #duplicateFolder { color: palette(mid); }
+#duplicateFate[keep="true"] { color: palette(highlight); font-weight: bold; }
 #duplicateGroup { border-bottom: 1px solid palette(mid); }
 """
 
@@ -103,12 +103,18 @@ class PhotoCard(QFrame):
         self.fate.setObjectName("duplicateFate")
         layout.addWidget(self.fate)
         self.facts = QLabel(facts, self)
+        self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
-        name = QLabel(self)
-        name.setText(self.fontMetrics().elidedText(photo.path.name, Qt.TextElideMode.ElideMiddle,
-                                                   THUMB_SIDE))  # fmt: skip
-        name.setToolTip(str(photo.path))
+        # Exact copies share their name: the folder tells them apart.
+        metrics = self.fontMetrics()
+        name = QLabel(metrics.elidedText(photo.path.name, Qt.TextElideMode.ElideMiddle,
+                                         THUMB_SIDE), self)  # fmt: skip
         layout.addWidget(name)
+        folder = QLabel(metrics.elidedText(str(photo.path.parent), Qt.TextElideMode.ElideLeft,
+                                           THUMB_SIDE), self)  # fmt: skip
+        folder.setObjectName("duplicateFolder")
+        layout.addWidget(folder)
+        layout.addStretch(1)
         self.setToolTip(str(photo.path))
 
     def set_keep(self, keep: bool, suggested: bool) -> None:
@@ -117,9 +123,10 @@ class PhotoCard(QFrame):
             self.fate.setText("Stays (suggested)" if suggested else "Stays")
         else:
             self.fate.setText("Goes to the trash")
-        self.setProperty("keep", keep)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        for widget in (self, self.fate):
+            widget.setProperty("keep", keep)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     def show_thumbnail(self, thumbnail: QPixmap | Broken | None) -> None:
         if isinstance(thumbnail, QPixmap):

@@ -53,6 +53,11 @@ KIND_ABOUT = {
     "similar": "Shots taken moments apart and near-identical scenes. These are different "
     "photos: look at each group before you move any to the trash.",
 }
+KIND_NONE = {
+    "exact": "No exact copies in the library.",
+    "same": "No picture is in the library twice in other files.",
+    "similar": "No similar photos in the library.",
+}
 
 
 class DuplicatesDialog(QDialog):
@@ -75,6 +80,7 @@ class DuplicatesDialog(QDialog):
         self.found_once = False
         self.shown = PAGE_GROUPS
         self.rows: list[GroupRow] = []
+        self.failure = ""  # why the last look failed, shown until the next one
         self._finder: DuplicateFinder | None = None
         self._job: Job | None = None
 
@@ -146,7 +152,7 @@ class DuplicatesDialog(QDialog):
         finder.found.connect(self._on_found)
         finder.failed.connect(self._on_failed)
         finder.finished.connect(self._on_finder_finished)
-        self._finder = finder
+        self._finder, self.failure = finder, ""
         self.status.setText("Looking for duplicates…")
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -184,14 +190,14 @@ class DuplicatesDialog(QDialog):
         self._show_kind()
 
     def _on_failed(self, sentence: str) -> None:
-        self.status.setText(sentence)
+        self.failure = sentence
 
     def _on_finder_finished(self) -> None:
         finder, self._finder = self._finder, None
         if finder is not None:
             finder.deleteLater()
         self.bar.hide()
-        self._update_buttons()
+        self._show_summary()
 
     # -- showing ----------------------------------------------------------------------------
 
@@ -232,10 +238,12 @@ class DuplicatesDialog(QDialog):
         groups = self.groups[self.kind]
         if self.finding:
             pass  # the finder's progress is shown
+        elif self.failure:
+            self.status.setText(self.failure)
         elif not self.found_once:
             self.status.setText("")
         elif not groups:
-            self.status.setText(f"No {KIND_LABELS[self.kind].lower()} in the library.")
+            self.status.setText(KIND_NONE[self.kind])
         else:
             ids = set(others_to_trash([g.as_group() for g in groups]))
             freed = sum(p.size for g in groups for p in g.others if p.id in ids)
@@ -249,11 +257,8 @@ class DuplicatesDialog(QDialog):
     def _update_buttons(self) -> None:
         groups = self.groups[self.kind]
         idle = not self.finding and self._job is None
-        self.trash_all_button.setText(
-            f"Move the others to trash in all {len(groups):,} groups"
-            if len(groups) != 1 else "Move the others to trash"
-        )  # fmt: skip
-        self.trash_all_button.setVisible(bool(groups))
+        self.trash_all_button.setText(f"Move the others to trash in all {len(groups):,} groups")
+        self.trash_all_button.setVisible(len(groups) > 1)  # one: its own button does it
         self.trash_all_button.setEnabled(idle)
         self.again_button.setEnabled(not self.finding)
         for row in self.rows:
