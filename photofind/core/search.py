@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from photofind.core.clip.encoder import ClipEncoder
 from photofind.core.cutoff import STATS_SAMPLE, LibraryStats, count_matches, needs_more
 from photofind.core.filters import QueryError, sql_condition
 from photofind.core.query import Query, Term
-from photofind.core.vector_index import VectorIndex
+from photofind.core.vector_index import VectorIndex, exact_search
 
 TEXT_CACHE_SIZE = 256  # typed-as-you-go queries repeat their prefixes; 256 x 2 KB is nothing
 # The cutoff looks at this many top results first, and four times more while the last one
@@ -37,12 +37,45 @@ TEXT_CACHE_SIZE = 256  # typed-as-you-go queries repeat their prefixes; 256 x 2 
 CUTOFF_WINDOW = 256
 # Up to this many photos kept by a filter, an exact search over their vectors; beyond, hnswlib's
 # filtered graph search. Measured at 100k 512-d photos (benchmarks/search_matches.py
-# --filters, 2 shared cores): hnswlib hands vectors out at ~50 us each (get_items), while its
-# filtered search calls the Python filter on every node it passes: ~50-70 ms for a 1% filter
-# whatever k. The two cost the same near 1,000-1,500 photos.
-EXACT_FILTER_MAX = 2048
+# --filters, 2 shared cores): the vectors come from the saved index file at ~1-3 us each
+# (saved_vectors.py) and 10,000 are scored in ~1 ms, while the filtered graph search calls
+# the Python filter on every node it passes: 40-100 ms for a 1% filter, 15-60 ms for 10%,
+# 6-15 ms for 50%. 16,384 vectors are 32 MB, kept with the filter in the cache below.
+EXACT_FILTER_MAX = 16_384
 # The library's mean and covariance are sampled again once it has grown or shrunk by this.
 STATS_REFRESH = 0.05
+# Filters whose photos are remembered until the catalog or the index changes: typing
+# "in:2019 beach", then "in:2019 beach at night", reads the filter's photos once. An entry
+# holds up to 32 MB of vectors, or for a 50% filter at 1M photos ~40 MB of ids and their
+# membership set; two entries let a person go back and forth between two filters.
+KEPT_CACHE_SIZE = 2
+
+
+class KeptPhotos:
+    """The photos a filter keeps, with what a search among them needs, made on first use
+    and then kept: a membership test for hnswlib's filtered search, or their vectors for an
+    exact search."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self._contains: Callable[[int], bool] | None = None
+        self._vectors: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def contains(self) -> Callable[[int], bool]:
+        if self._contains is None:
+            self._contains = set(self.ids.tolist()).__contains__
+        return self._contains
+
+    def vectors(self, index: VectorIndex) -> tuple[np.ndarray, np.ndarray]:
+        if self._vectors is None:
+            self._vectors = index.vectors(self.ids)
+        return self._vectors
+
+    def narrowed(self, keep: np.ndarray) -> KeptPhotos:
+        return KeptPhotos(self.ids[keep])
 
 
 @dataclass(frozen=True)
@@ -82,6 +115,7 @@ class SearchService:
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._stats: LibraryStats | None = None
+        self._kept_cache: OrderedDict[tuple, KeptPhotos] = OrderedDict()
 
     def text_embedding(self, text: str) -> np.ndarray:
         key = text.strip()
@@ -193,29 +227,30 @@ class SearchService:
 
         Raises QueryError when an ``in:`` folder is in no library folder, and ImageError
         for an image term that cannot be read."""
-        allowed = self._filtered_ids(query) if query.filters else None
-        if within is not None:
-            allowed = within if allowed is None else allowed[np.isin(allowed, within)]
-        if hidden is not None and len(hidden):
-            if allowed is None:
-                allowed = self.catalog.embedding_ids(self.encoder.model_id)
-            allowed = allowed[~np.isin(allowed, hidden)]
         if not query.has_terms:
-            ids = allowed if allowed is not None else np.empty(0, np.int64)
-            hits = self._hits(ids[:k], np.zeros(min(k, len(ids)), np.float32), len(ids))
-            hits.sort(key=lambda h: (-(h.taken_at or 0.0), -h.photo_id))
-            return SearchResult(query, tuple(hits), len(ids))
+            return self._listed(query, k, within, hidden)
+        kept = self._kept(query) if query.filters else None
+        if within is not None:
+            within = np.asarray(within, dtype=np.int64)
+            kept = KeptPhotos(within) if kept is None else kept.narrowed(np.isin(kept.ids, within))
+        excluded: set[int] | None = None
+        if hidden is not None and len(hidden):
+            if kept is None:
+                excluded = set(np.asarray(hidden).tolist())
+            else:
+                kept = kept.narrowed(~np.isin(kept.ids, hidden))
         vector = self.terms_vector(query.terms)
-        if vector is None or (allowed is not None and len(allowed) == 0):
+        if vector is None or (kept is not None and len(kept) == 0):
             return SearchResult(query, (), 0)
         mean, sd = self.library_stats().spread(vector)
-        available = len(self.index) if allowed is None else len(allowed)
+        available = len(self.index) if kept is None else len(kept)
         window = max(k, CUTOFF_WINDOW)
-        if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
-            window = len(allowed)  # an exact search scores them all anyway: once
+        if kept is not None and len(kept) <= EXACT_FILTER_MAX:
+            window = len(kept)  # an exact search scores them all anyway: once
         while True:
-            ids, scores = self._search(vector, window, allowed)
-            if window >= available or not needs_more(scores, mean, sd, available):
+            ids, scores = self._search(vector, window, kept, excluded)
+            if (window >= available or len(ids) < window
+                    or not needs_more(scores, mean, sd, available)):  # fmt: skip
                 break
             window *= 4
         matches = count_matches(scores, mean, sd)
@@ -223,20 +258,58 @@ class SearchService:
         hits = self._hits(ids[:shown], scores[:shown], matches)
         return SearchResult(query, tuple(hits), matches, (mean, sd))
 
+    def _listed(
+        self, query: Query, k: int, within: np.ndarray | None, hidden: np.ndarray | None
+    ) -> SearchResult:
+        """Filters alone: the photos they keep, newest first, all of them matches."""
+        allowed = self._filtered_ids(query) if query.filters else None
+        if within is not None:
+            allowed = within if allowed is None else allowed[np.isin(allowed, within)]
+        if hidden is not None and len(hidden):
+            if allowed is None:
+                allowed = self.catalog.embedding_ids(self.encoder.model_id)
+            allowed = allowed[~np.isin(allowed, hidden)]
+        ids = allowed if allowed is not None else np.empty(0, np.int64)
+        hits = self._hits(ids[:k], np.zeros(min(k, len(ids)), np.float32), len(ids))
+        hits.sort(key=lambda h: (-(h.taken_at or 0.0), -h.photo_id))
+        return SearchResult(query, tuple(hits), len(ids))
+
     def _search(
-        self, vector: np.ndarray, k: int, allowed: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        if allowed is None:
-            return self.index.search(vector, k)
-        if len(allowed) <= EXACT_FILTER_MAX:
-            return self.index.search_among(vector, k, allowed)
-        keep = set(allowed.tolist())
-        return self.index.search(vector, k, keep.__contains__)
+        self, vector: np.ndarray, k: int, kept: KeptPhotos | None,
+        excluded: set[int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        if kept is None:
+            if excluded is None:
+                return self.index.search(vector, k)
+            return self.index.search(vector, k, lambda i: i not in excluded)
+        if len(kept) <= EXACT_FILTER_MAX:
+            return exact_search(vector, k, *kept.vectors(self.index))
+        return self.index.search(vector, k, kept.contains())
+
+    def _kept(self, query: Query) -> KeptPhotos:
+        """The photos the query's filters keep, read once per state of the catalog."""
+        roots = self.catalog.folders()
+        where, params = sql_condition(query.filters, roots)
+        key = (where, tuple(params), self.catalog.state, self.index.changes)
+        with self._lock:
+            kept = self._kept_cache.get(key)
+            if kept is not None:
+                self._kept_cache.move_to_end(key)
+                return kept
+        ids = self.catalog.photo_ids_where(where, params)
+        if len(ids) == 0:
+            self._check_folders(query, roots)
+        kept = KeptPhotos(ids)
+        with self._lock:
+            self._kept_cache[key] = kept
+            while len(self._kept_cache) > KEPT_CACHE_SIZE:
+                self._kept_cache.popitem(last=False)
+        return kept
 
     def _filtered_ids(self, query: Query) -> np.ndarray:
         roots = self.catalog.folders()
         where, params = sql_condition(query.filters, roots)
-        ids = self.catalog.photo_ids_where(where, params, newest_first=not query.has_terms)
+        ids = self.catalog.photo_ids_where(where, params, newest_first=True)
         if len(ids) == 0:
             self._check_folders(query, roots)
         return ids

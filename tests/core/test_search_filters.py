@@ -18,7 +18,7 @@ from photofind.core.config import app_paths
 from photofind.core.filters import QueryError
 from photofind.core.library import Library, open_library
 from photofind.core.query import parse_query
-from photofind.core.search import EXACT_FILTER_MAX, SearchService
+from photofind.core.search import EXACT_FILTER_MAX, KeptPhotos, SearchService
 from photofind.core.shapes import generate_library, render
 from photofind.core.vector_index import VectorIndex
 
@@ -50,12 +50,12 @@ def test_a_filter_keeps_its_true_best_matches_at_100k(big_index, fraction: float
     allowed = np.sort(rng.choice(len(vectors), int(fraction * len(vectors)), replace=False))
     recalls = []
     for query in clustered(30, rng):
-        ids, _ = service._search(query, 10, allowed)
+        ids, _ = service._search(query, 10, KeptPhotos(allowed))
         truth = allowed[np.argsort(-(vectors[allowed] @ query), kind="stable")[:10]]
         assert set(ids.tolist()) <= set(allowed.tolist())
         recalls.append(len(set(ids.tolist()) & set(truth.tolist())) / 10)
     assert np.mean(recalls) >= 0.97, (fraction, np.mean(recalls))
-    assert (len(allowed) <= EXACT_FILTER_MAX) == (fraction == 0.01)  # both paths are tested
+    assert (len(allowed) <= EXACT_FILTER_MAX) == (fraction <= 0.1)  # both paths are tested
 
 
 def exif_jpeg(path: Path, colour: str, shape: str, taken: str | None, make: str, model: str,
