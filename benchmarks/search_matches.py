@@ -11,11 +11,13 @@ real threshold reaches, since it is chosen on the answers) and the best one on t
 seeds applied here.
 
 ``--filters``: latency of SearchService.find at 100k (and ``--big`` points) from query text
-to hits, the text encode included: a real catalog of 100k photo rows in folders that keep
-1%, 10% and 50% of them, an HNSW index of clustered 512-d vectors with photofind's
-parameters, the tiny model's text tower for the encode (its output mapped to 512-d by a
-fixed matrix; a ViT-B/32 text encode on CPU costs about 5-10 ms more). Each query text is
-new, so the text cache never answers.
+to hits, the text encode included: a real catalog of 100k photo rows whose folders, types,
+dates, cameras and shapes let each filter kind keep 1%, 10% and 50% of them (collections as
+``within=`` ids), an HNSW index of clustered 512-d vectors with photofind's parameters, the
+tiny model's text tower for the encode (its output mapped to 512-d by a fixed matrix; a
+ViT-B/32 text encode on CPU costs about 5-10 ms more). Each query text is new, so the text
+cache never answers; the median is of queries that repeat a filter with new words (as
+typing does), the cold column of queries whose filter's photos are read afresh.
 
 Prints, never asserts.
 
@@ -26,6 +28,7 @@ Prints, never asserts.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 import tempfile
@@ -141,32 +144,78 @@ def filters_part(n: int, queries: int) -> None:
         catalog = Catalog(Path(tmp) / "catalog.sqlite3")
         root = Path(tmp) / "photos"
         catalog.add_folder(root)
-        share = rng.random(n)
-        folder = np.where(share < 0.01, "one", np.where(share < 0.10, "ten",
-                          np.where(share < 0.50, "fifty", "rest")))  # fmt: skip
-        with catalog.transaction() as db:
-            db.executemany(
-                "INSERT INTO photos (id, path, size, mtime_ns, taken_at, status, width, height) "
-                "VALUES (?, ?, 1, 1, ?, 'indexed', 4, 3)",
-                [(i, os.fsencode(root / f / f"{i}.jpg"), float(i)) for i, f in enumerate(folder)],
-            )
+        cases = fill_catalog(catalog, root, n, rng)
         # row ids 0..n-1 are the index's labels (SQLite takes an explicit id 0)
         encoder = ClipEncoder(find_model("tiny-shapes"), "cpu")
         service = SearchService(encoder, catalog, index)
         service._stats = LibraryStats.from_vectors(vectors[rng.choice(n, 4096, replace=False)], n)
         lift = rng.normal(size=(encoder.embed_dim, dim)).astype(np.float32)
         service.text_embedding = lambda text: encoder.encode_text(text) @ lift  # type: ignore[method-assign]
-        for label, suffix in (("no filter", ""), ("1% (in:one)", " in:one"),
-                              ("10% (in:ten)", " in:ten"), ("50% (in:fifty)", " in:fifty")):  # fmt: skip
-            times = []
-            for i in range(queries):
+        print(f"  {'filter':44} {'kept':>6} {'median':>9} {'p95':>9} {'first query (cold)':>19}")
+        for label, suffix, within in cases:
+            kept = len(service._kept(parse_query("x" + suffix))) if suffix else n
+            if within is not None:
+                kept = len(within)
+            times, cold = [], []
+            for i in range(queries + queries // 3):
+                first = i >= queries  # the filter's photos read afresh, as for a new filter
+                if first:
+                    service._kept_cache.clear()
                 text = f"a red circle {i}{suffix}"
                 t = time.perf_counter()
-                service.find(parse_query(text), 20)
-                times.append((time.perf_counter() - t) * 1000)
+                service.find(parse_query(text), 20, within=within)
+                (cold if first else times).append((time.perf_counter() - t) * 1000)
             p50, p95 = np.percentile(times, [50, 95])
-            print(f"  {label:16} median {p50:6.1f} ms   p95 {p95:6.1f} ms")
+            print(f"  {label:44} {kept / n:6.1%} {p50:6.1f} ms {p95:6.1f} ms "
+                  f"{np.median(cold) if cold else 0:13.1f} ms")  # fmt: skip
         catalog.close()
+
+
+def fill_catalog(catalog: Catalog, root: Path, n: int, rng: np.random.Generator) -> list:
+    """n photo rows whose folders, types, dates, cameras and shapes each keep 1%, 10% and
+    50% of them (landscape keeps 90%); returns (label, query suffix, within ids) cases."""
+
+    def tiers(names: tuple[str, str, str, str]) -> np.ndarray:
+        share = rng.random(n)
+        return np.where(share < 0.01, names[0], np.where(share < 0.10, names[1],
+                        np.where(share < 0.50, names[2], names[3])))  # fmt: skip
+
+    folder = tiers(("one", "ten", "fifty", "rest"))
+    suffix = tiers((".gif", ".png", ".webp", ".jpg"))
+    camera = tiers(("Leica M10", "Canon EOS R", "NIKON D750", "Apple iPhone 12"))
+    square, portrait = (rng.random(n) < 0.01), (rng.random(n) < 0.09 / 0.99)
+    width = np.where(square, 3000, np.where(portrait, 3000, 4000))
+    height = np.where(square, 3000, np.where(portrait, 4000, 3000))
+    first, span = datetime.datetime(2000, 1, 1).timestamp(), 25 * 365.25 * 86400
+    taken = first + rng.permutation(n) / n * span
+    with catalog.transaction() as db:
+        db.executemany(
+            "INSERT INTO photos (id, path, size, mtime_ns, taken_at, status, width, height, "
+            "camera) VALUES (?, ?, 1, 1, ?, 'indexed', ?, ?, ?)",
+            zip(range(n), (os.fsencode(root / f / f"{i}{s}") for i, (f, s) in
+                           enumerate(zip(folder.tolist(), suffix.tolist(), strict=True))),
+                taken.tolist(), width.tolist(), height.tolist(), camera.tolist(), strict=True),
+        )  # fmt: skip
+
+    def after(share: float) -> str:
+        return datetime.datetime.fromtimestamp(first + (1 - share) * span).strftime("%Y-%m-%d")
+
+    cases: list = [("none", "", None)]
+    folders = ["in:one", "in:one in:ten", "in:one in:ten in:fifty"]
+    types = ["type:gif", "type:gif type:png", "type:gif type:png type:webp"]
+    cameras = ["camera:leica", "camera:leica camera:canon",
+               "camera:leica camera:canon camera:nikon"]  # fmt: skip
+    for share, inside, typed, cam in zip((0.01, 0.10, 0.50), folders, types, cameras, strict=True):
+        cases += [(inside, " " + inside, None), (typed, " " + typed, None), (f"after:{after(share)}", f" after:{after(share)}",
+                   None), (cam, " " + cam, None)]  # fmt: skip
+    cases += [("orientation:square", " orientation:square", None),
+              ("orientation:square orientation:portrait",
+               " orientation:square orientation:portrait", None),
+              ("orientation:landscape", " orientation:landscape", None)]  # fmt: skip
+    for share in (0.01, 0.10, 0.50):
+        members = np.sort(rng.choice(n, int(share * n), replace=False))
+        cases.append((f"collection ({share:.0%} of ids as within=)", "", members))
+    return cases
 
 
 def main() -> None:
