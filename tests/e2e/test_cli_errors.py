@@ -112,12 +112,12 @@ def test_a_decoder_bug_fails_one_photo_and_leaves_its_traceback_in_the_log(tmp_p
     generate_library(folder, 3, seed=5)
     broken = sorted(folder.iterdir())[0]
     code = (
-        "import sys, photofind.cli as cli, photofind.core.indexer as indexer\n"
+        "import os, sys, photofind.cli as cli, photofind.core.indexer as indexer\n"
         "real_read_info = indexer.read_info\n"
-        "def read_info(data):\n"
-        f"    if data == open({str(broken)!r}, 'rb').read():\n"
+        "def read_info(source):\n"  # the indexer passes the open photo file
+        f"    if os.path.samestat(os.fstat(source.fileno()), os.stat({str(broken)!r})):\n"
         "        raise KeyError('decoder bug')\n"
-        "    return real_read_info(data)\n"
+        "    return real_read_info(source)\n"
         "indexer.read_info = read_info\n"
     )
     data = tmp_path / "data"
