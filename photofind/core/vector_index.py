@@ -24,12 +24,8 @@ import contextlib
 import json
 import logging
 import os
-import re
-import struct
 import tempfile
 import threading
-import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +35,20 @@ import numpy as np
 
 from photofind.core.atomic import fsync_dir
 from photofind.core.errors import CatalogError, disk_full, is_nearly_full, write_error
-from photofind.core.saved_vectors import MAPPING_WORKS, SavedVectors
+from photofind.core.index_file import (
+    META_FORMAT,
+    check_complete,
+    check_header,
+    checked_labels,
+    crc32,
+    fsync_file,
+    identity,
+    map_saved,
+    remove_stale_temps,
+)
+from photofind.core.index_file import index_file_name as index_file_name
+from photofind.core.index_file import index_files as index_files
+from photofind.core.saved_vectors import SavedVectors
 
 log = logging.getLogger(__name__)
 
@@ -89,39 +98,9 @@ TIE_SLACK = 8
 # Rebuild instead of patching once tombstones outnumber live items: deleted nodes still sit in
 # the graph, slowing every search and holding memory, and new items reuse only as many as arrive.
 COMPACT_RATIO = 1.0
-# hnswlib's file header (hnswalg.h saveIndex): offsetLevel0, max_elements, cur_element_count,
-# size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M,
-# mult, ef_construction. Read to check the dimension before hnswlib allocates anything.
-_HEADER = struct.Struct("<QQQQQQiIQQQdQ")
-_FLOAT32_BYTES = 4
-_LABEL_BYTES = 8
-_META_FORMAT = 1
-# A save takes seconds even at 1M photos; a temporary file this old was left by a crash.
-STALE_TEMP_S = 3600
-_CRC_CHUNK_BYTES = 16 << 20
 # Photos whose neighbours one batch search finds (neighbours()): 2 MB of 512-d queries,
 # and a search waits at most ~0.3 s for the lock at ef 64 on two cores.
 NEIGHBOUR_CHUNK = 1024
-
-
-def index_file_name(model_id: str) -> str:
-    """The file name, in the data folder, of the index of one model's vectors."""
-    return "index-" + re.sub(r"[^A-Za-z0-9_.+-]", "_", model_id) + ".hnsw"
-
-
-def index_files(path: Path) -> tuple[Path, Path]:
-    """The files an index at ``path`` occupies (hnswlib's, then the meta file): to delete it."""
-    path = Path(path)
-    return path, path.with_name(path.name + ".meta.json")
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Delete temporary files that a save interrupted by a crash left next to the index."""
-    for name in index_files(path):
-        for tmp in name.parent.glob(f".{name.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if time.time() - tmp.stat().st_mtime > STALE_TEMP_S:
-                    tmp.unlink()
 
 
 def _cpu_count() -> int:
@@ -129,99 +108,6 @@ def _cpu_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux: no affinity mask to honour
         return max(1, os.cpu_count() or 1)
-
-
-def _crc32(path: Path) -> tuple[int, int]:
-    """(size, CRC-32) of a file; CRC-32 runs at several GB/s, so checking costs little."""
-    crc = 0
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(_CRC_CHUNK_BYTES):
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-    return size, crc
-
-
-def _fsync_file(path: str | Path) -> None:
-    # Windows' fsync needs a handle opened for writing.
-    with open(path, "r+b") as f:
-        os.fsync(f.fileno())
-
-
-def _check_header(path: Path, dim: int) -> None:
-    """Raise ValueError unless the file's geometry is that of an hnswlib float index of `dim`."""
-    with open(path, "rb") as f:
-        raw = f.read(_HEADER.size)
-    if len(raw) < _HEADER.size:
-        raise ValueError("file shorter than the hnswlib header")
-    fields = _HEADER.unpack(raw)
-    offset_level0, max_elements, count, per_element, label_offset, offset_data = fields[:6]
-    max_m0 = fields[9]
-    file_dim, rest = divmod(label_offset - offset_data, _FLOAT32_BYTES)
-    if file_dim != dim or rest:
-        raise ValueError(f"index holds {file_dim}-d vectors, expected {dim}-d")
-    if (
-        offset_level0 != 0
-        or offset_data != max_m0 * 4 + 4  # level-0 neighbour list: count word + maxM0 uint32 ids
-        or per_element != label_offset + _LABEL_BYTES
-        or count > max_elements
-        or count * per_element > path.stat().st_size
-    ):
-        raise ValueError("inconsistent hnswlib header")
-
-
-_MAX_LABEL = 2**63  # labels are SQLite row ids, which are signed 64-bit
-
-
-def _checked_labels(index: hnswlib.Index) -> set[int]:
-    """The labels of a loaded index; ValueError when some cannot be photo ids (a faulty
-    writer can store any 8 bytes there and still record a checksum that matches)."""
-    labels = index.get_ids_list()
-    if labels and max(labels) >= _MAX_LABEL:
-        raise ValueError("a label is not a photo id")
-    unique = set(labels)
-    if len(unique) != index.element_count:
-        raise ValueError("two slots hold the same label")
-    return unique
-
-
-def _check_complete(path: Path) -> None:
-    """Raise ValueError unless the hnswlib file at ``path`` is whole. hnswlib writes with a
-    C++ stream that ignores errors, so a disk that fills up mid-save leaves a short file
-    without a word; its layout (hnswalg.h saveIndex) tells where the file must end: the
-    header, every element's level-0 block, then per element a uint32 size and that many
-    bytes of upper-level links."""
-    with open(path, "rb") as f:
-        header = f.read(_HEADER.size)
-        if len(header) < _HEADER.size:
-            raise ValueError("the file ends inside its header")
-        count, per_element = _HEADER.unpack(header)[2:4]
-        f.seek(count * per_element, os.SEEK_CUR)
-        links = f.read()
-    at = 0
-    for _ in range(count):
-        if at + 4 > len(links):
-            raise ValueError("the file ends before its last element")
-        (size,) = struct.unpack_from("<I", links, at)
-        at += 4 + size
-    if at != len(links):
-        raise ValueError("the file does not end where its last element does")
-
-
-def _identity(st: os.stat_result) -> tuple[int, int, int]:
-    return st.st_ino, st.st_dev, st.st_mtime_ns
-
-
-def _map_saved(path: str | Path, dim: int) -> SavedVectors | None:
-    """The vectors of the hnswlib file at ``path``, mapped; None where mapping is not used."""
-    if not MAPPING_WORKS:
-        return None
-    with open(path, "rb") as f:
-        fields = _HEADER.unpack(f.read(_HEADER.size))
-        offset_level0, _, count, per_element, label_offset, offset_data = fields[:6]
-        return SavedVectors(
-            f, dim, _HEADER.size + offset_level0, count, per_element, label_offset, offset_data
-        )
 
 
 class VectorIndex:
@@ -255,6 +141,13 @@ class VectorIndex:
         # The saved file's vectors, for ids not added or replaced since it was written.
         self._saved: SavedVectors | None = None
         self._unsaved: set[int] = set()
+
+    @property
+    def _hnsw(self) -> hnswlib.Index:
+        """The hnswlib index, for code that runs once one was loaded or made."""
+        if self._index is None:
+            raise RuntimeError("the vector index was used before it was loaded or built")
+        return self._index
 
     @property
     def changes(self) -> int:
@@ -299,7 +192,7 @@ class VectorIndex:
                 if not missing and not extra:
                     return "loaded"
                 self.remove(extra)
-                tombstones = self._index.element_count - len(self._live)
+                tombstones = self._hnsw.element_count - len(self._live)
                 patch = tombstones <= COMPACT_RATIO * max(len(self._live), MIN_CAPACITY)
                 if not patch:
                     log.info("search index has %d deleted slots; rebuilding it", tombstones)
@@ -325,24 +218,24 @@ class VectorIndex:
     def _try_load(self) -> bool:
         """Load the file if it can be trusted; on any doubt log why and return False."""
         if not self.read_only:
-            _remove_stale_temps(self.path)
+            remove_stale_temps(self.path)
         if not self.path.exists():
             log.info("no search index at %s; building it", self.path)
             return False
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-            if meta.get("format") != _META_FORMAT or meta.get("space") != "ip":
+            if meta.get("format") != META_FORMAT or meta.get("space") != "ip":
                 raise ValueError("unknown index format")
             if meta.get("dim") != self.dim:
                 raise ValueError(f"index holds {meta.get('dim')}-d vectors, expected {self.dim}-d")
-            if _crc32(self.path) != (meta["size"], meta["crc32"]):
+            if crc32(self.path) != (meta["size"], meta["crc32"]):
                 raise ValueError("file does not match its checksum")
-            _check_header(self.path, self.dim)
+            check_header(self.path, self.dim)
             index = hnswlib.Index(space="ip", dim=self.dim)
             loaded = os.stat(self.path)
             # bytes: hnswlib takes a str only if it is valid UTF-8, and folder names need not be
             index.load_index(os.fsencode(self.path), max_elements=0, allow_replace_deleted=True)
-            labels = _checked_labels(index)
+            labels = checked_labels(index)
             deleted = {int(i) for i in meta["deleted"]} & labels
             live = labels - deleted
             if len(live) != meta["count"]:
@@ -360,7 +253,7 @@ class VectorIndex:
         saved = self._try_map(self.path)
         # The file is only ever replaced whole, so the same identity means the same bytes.
         with contextlib.suppress(OSError):
-            if saved is not None and _identity(os.stat(self.path)) == _identity(loaded):
+            if saved is not None and identity(os.stat(self.path)) == identity(loaded):
                 self._set_saved(saved)
                 return True
         if saved is not None:
@@ -370,7 +263,7 @@ class VectorIndex:
 
     def _try_map(self, path: str | Path) -> SavedVectors | None:
         try:
-            return _map_saved(path, self.dim)
+            return map_saved(path, self.dim)
         except (OSError, ValueError) as err:
             # Only slower: filtered searches then read the vectors from hnswlib.
             log.info("search index %s could not be mapped (%s)", path, err)
@@ -423,7 +316,7 @@ class VectorIndex:
     def _add_chunk(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if self._index is None:
             self._reset(0)
-        index = self._index
+        index = self._hnsw
         existing = np.zeros(len(ids), dtype=bool)
         for i, label in enumerate(ids.tolist()):
             if label in self._live:
@@ -464,7 +357,7 @@ class VectorIndex:
             ids = ids if isinstance(ids, np.ndarray) else list(ids)
             for label in np.asarray(ids, dtype=np.int64).ravel().tolist():
                 if label in self._live:
-                    self._index.mark_deleted(label)
+                    self._hnsw.mark_deleted(label)
                     self._live.discard(label)
                     self._deleted.add(label)
                     self._dirty = True
@@ -516,9 +409,9 @@ class VectorIndex:
             wanted = np.fromiter(
                 (i for i in np.asarray(ids, dtype=np.int64).tolist() if i in self._live), np.int64
             )
-            index = self._index
-            if index is None or len(wanted) == 0:
+            if self._index is None or len(wanted) == 0:
                 return wanted, np.empty((0, self.dim), np.float32)
+            index = self._hnsw
             if self._saved is None:
                 return wanted, np.asarray(index.get_items(wanted), dtype=np.float32)
             from_file = self._saved.holds(wanted)
@@ -551,7 +444,7 @@ class VectorIndex:
                 )
                 if len(ids) == 0:
                     continue
-                vectors = np.asarray(self._index.get_items(ids), dtype=np.float32)
+                vectors = np.asarray(self._hnsw.get_items(ids), dtype=np.float32)
                 found, scores = self._knn_many(vectors, k + 1, ef)
             keep = found != ids[:, None]  # each photo finds itself (or a copy first)
             order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
@@ -562,7 +455,7 @@ class VectorIndex:
     def _knn_many(self, vectors: np.ndarray, k: int, ef: int) -> tuple[np.ndarray, np.ndarray]:
         """hnswlib's batch search on every core; exact when the graph holds too few live
         items for k (a small library, many deletions)."""
-        index = self._index
+        index = self._hnsw
         total = index.element_count
         ef = max(ef, k)
         while True:
@@ -587,7 +480,7 @@ class VectorIndex:
         hnswlib raises RuntimeError when the search finds fewer than k live items, which
         happens when k is close to the live count or many slots are deleted.
         """
-        index = self._index
+        index = self._hnsw
         total = index.element_count
         ef = max(search_ef(self.params.ef_search, total), k)
         while True:
@@ -623,7 +516,7 @@ class VectorIndex:
                 return
             if self._deleted:
                 # Deleted slots reused for other ids are gone from hnswlib; keep the list short.
-                self._deleted &= set(self._index.get_ids_list())
+                self._deleted &= set(self._hnsw.get_ids_list())
             folder = self.path.parent
             temps: list[str] = []
             saved: SavedVectors | None = None
@@ -634,14 +527,14 @@ class VectorIndex:
                 )
                 os.close(fd)
                 temps.append(tmp_index)
-                self._index.save_index(os.fsencode(tmp_index))
-                _fsync_file(tmp_index)
-                _check_complete(Path(tmp_index))
-                size, crc = _crc32(Path(tmp_index))
+                self._hnsw.save_index(os.fsencode(tmp_index))
+                fsync_file(tmp_index)
+                check_complete(Path(tmp_index))
+                size, crc = crc32(Path(tmp_index))
                 # Mapped before the rename, so the mapping holds exactly what was written.
                 saved = self._try_map(tmp_index)
                 meta = {
-                    "format": _META_FORMAT,
+                    "format": META_FORMAT,
                     "space": "ip",
                     "dim": self.dim,
                     "size": size,

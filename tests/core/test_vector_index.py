@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photofind.core import vector_index
+from photofind.core import index_file, vector_index
 from photofind.core.vector_index import IndexParams, VectorIndex
 
 DIM = 64  # the tiny test model's embedding size
@@ -321,8 +321,8 @@ def test_header_check_catches_another_dim_without_meta(tmp_path):
     # hnswlib itself loads a file of another dim and then reads past each vector.
     saved(tmp_path, dim=32)
     with pytest.raises(ValueError, match="32-d"):
-        vector_index._check_header(tmp_path / "index.hnsw", DIM)
-    vector_index._check_header(tmp_path / "index.hnsw", 32)
+        index_file.check_header(tmp_path / "index.hnsw", DIM)
+    index_file.check_header(tmp_path / "index.hnsw", 32)
 
 
 def test_search_from_two_threads_while_another_adds(tmp_path):
@@ -402,9 +402,9 @@ def test_a_data_folder_whose_name_is_not_utf8_saves_and_loads(tmp_path):
 
 
 def _label_offset(path: Path, slot: int) -> int:
-    fields = vector_index._HEADER.unpack(path.read_bytes()[: vector_index._HEADER.size])
+    fields = index_file.HEADER.unpack(path.read_bytes()[: index_file.HEADER.size])
     offset_level0, per_element, label_offset = fields[0], fields[3], fields[4]
-    return vector_index._HEADER.size + offset_level0 + slot * per_element + label_offset
+    return index_file.HEADER.size + offset_level0 + slot * per_element + label_offset
 
 
 def _write_label_and_checksum(path: Path, slot: int, label: int) -> None:
@@ -417,7 +417,7 @@ def _write_label_and_checksum(path: Path, slot: int, label: int) -> None:
     path.write_bytes(bytes(raw))
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text())
-    meta["size"], meta["crc32"] = vector_index._crc32(path)
+    meta["size"], meta["crc32"] = index_file.crc32(path)
     meta_path.write_text(json.dumps(meta))
 
 
@@ -426,7 +426,11 @@ def test_a_checksummed_file_with_an_impossible_label_is_rebuilt(tmp_path, label)
     ids, vectors = saved(tmp_path, n=40)
     path = tmp_path / "index.hnsw"
     # a label above int64 cannot be a row id; two slots with one label cannot be either
-    _write_label_and_checksum(path, 5, int(ids[6]) if label == "duplicate" else label)
+    if label == "duplicate":
+        # the label slot 6 holds (hnswlib adds on several threads, so slots are not in id order)
+        at = _label_offset(path, 6)
+        label = int.from_bytes(path.read_bytes()[at : at + 8], "little")
+    _write_label_and_checksum(path, 5, label)
     index = VectorIndex(path, DIM, EXACT)
     assert index.load_or_rebuild(ids, lambda: (ids, vectors)) == "rebuilt"
     assert len(index) == len(ids)
