@@ -5,9 +5,11 @@ embeddings are stored here as float32 blobs, so the index file is a cache that c
 rebuilt without re-encoding a photo. Paths are stored as ``os.fsencode`` bytes so that file
 names that are not valid UTF-8 round-trip exactly.
 
-Schema changes are numbered steps (``_MIGRATIONS``); before an existing catalog is migrated
-a copy of it is written next to it, and a catalog written by a newer photofind is refused
-rather than damaged.
+Schema changes are numbered steps (:mod:`photofind.core.catalog_schema`); before an existing
+catalog is migrated a copy of it is written next to it, and a catalog written by a newer
+photofind is refused rather than damaged. The rows it hands out are in
+:mod:`photofind.core.catalog_rows`; opening the file and what its errors mean, in
+:mod:`photofind.core.catalog_db`.
 """
 
 from __future__ import annotations
@@ -18,229 +20,37 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from photofind.core import catalog_schema
 from photofind.core.catalog_db import catalog_error, connect_read_only, connect_read_write
+from photofind.core.catalog_rows import (
+    COLUMNS,
+    CONTENT,
+    EXIF,
+    FAILED,
+    FILE,
+    INDEXED,
+    PENDING,
+    TRANSIENT,
+    Counts,
+    IndexedPhoto,
+    PhotoRow,
+    fs_path,
+    photo_row,
+)
 from photofind.core.errors import CatalogError, NotWritableError
 from photofind.core.library_folders import check_library_folder
 
-SCHEMA_VERSION = 5
+# Re-exported: callers import these from the catalog, whose rows they describe.
+__all__ = [
+    "CONTENT", "EXIF", "FAILED", "FILE", "INDEXED", "PENDING", "TRANSIENT",
+    "Catalog", "Counts", "IndexedPhoto", "PhotoRow",
+]  # fmt: skip
+
 OTHER_DATA_DIR = "Or choose another data folder with --data-dir."
-PENDING, INDEXED, FAILED = "pending", "indexed", "failed"
-# Why a file failed decides when it is tried again. A transient failure (the file vanished
-# mid-run, permission denied, an I/O error, a lock, a timeout) is retried on the next run:
-# the cause is usually fixed without touching the file. A content failure (not an image,
-# truncated, too large) is retried only when the file's size or mtime change.
-TRANSIENT, CONTENT = "transient", "content"
-
-
-def _execute_script(db: sqlite3.Connection, script: str) -> None:
-    """Run several statements inside the caller's transaction, one by one.
-
-    ``executescript`` would first COMMIT the open transaction, leaving a migration step
-    half applied if it failed (and the migration's own COMMIT with nothing to commit)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            db.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:80]}")
-
-
-def _create_v1(db: sqlite3.Connection) -> None:
-    """The first schema: library folders, photos, per-model embeddings, key-value settings."""
-    _execute_script(
-        db,
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE folders (
-            id INTEGER PRIMARY KEY,
-            path BLOB NOT NULL UNIQUE,
-            added_at REAL NOT NULL
-        );
-        -- AUTOINCREMENT: an id is an HNSW label and must never be handed out twice.
-        CREATE TABLE photos (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            path BLOB NOT NULL UNIQUE,
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            content_hash BLOB,
-            width INTEGER,
-            height INTEGER,
-            taken_at REAL,
-            status TEXT NOT NULL CHECK (status IN ('pending', 'indexed', 'failed')),
-            error TEXT,
-            model_id TEXT
-        );
-        CREATE INDEX photos_by_hash ON photos (content_hash);
-        CREATE TABLE embeddings (
-            photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
-            model_id TEXT NOT NULL,
-            vector BLOB NOT NULL,
-            PRIMARY KEY (photo_id, model_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX embeddings_by_model ON embeddings (model_id);
-        """
-    )
-
-
-def _add_failure_kinds_v2(db: sqlite3.Connection) -> None:
-    """Version 1 retried a failed file only when it changed, so a photo that failed because
-    its folder was offline or its permissions were wrong stayed out of search for good.
-    Failures now carry their kind; the old rows are classified by their message (the
-    sentences version 1 wrote for read errors are the transient ones). Folders that could
-    not be listed are recorded too, so that they can be shown instead of skipped silently."""
-    _execute_script(
-        db,
-        """
-        ALTER TABLE photos ADD COLUMN failure_kind TEXT
-            CHECK (failure_kind IN ('transient', 'content'));
-        UPDATE photos SET failure_kind = CASE
-            WHEN error LIKE 'The file disappeared%' OR error LIKE 'Permission denied%'
-                 OR error LIKE 'The file cannot be read (%' THEN 'transient'
-            ELSE 'content' END
-        WHERE status = 'failed';
-        CREATE TABLE folder_problems (
-            path BLOB PRIMARY KEY,
-            reason TEXT NOT NULL,
-            seen_at REAL NOT NULL
-        );
-        """
-    )
-
-
-def _add_photo_details_v3(db: sqlite3.Connection) -> None:
-    """Searches filter by camera (``camera:``) and by date taken, and the browser marks a
-    date that is only the file's time; version 2 kept neither the camera nor where a date
-    came from. Both are in the file's header, which opening the catalog must not wait to
-    read for a large library: the columns start empty and the next index run fills them
-    from the headers without re-encoding a photo (``date_source`` NULL means not read yet).
-    The date index keeps ``after:``/``before:`` and "newest first" from scanning every row."""
-    _execute_script(
-        db,
-        """
-        ALTER TABLE photos ADD COLUMN camera TEXT;
-        ALTER TABLE photos ADD COLUMN date_source TEXT CHECK (date_source IN ('exif', 'file'));
-        CREATE INDEX photos_by_taken ON photos (taken_at);
-        """,
-    )
-
-
-def _add_collections_v4(db: sqlite3.Connection) -> None:
-    """Smart collections are the user's own work (their descriptions, and the photos they
-    added to or took out of one), so they live here, where they are backed up, and not in
-    settings. Members themselves are not stored: they follow from the vectors. A row for a
-    built-in collection holds only the user's changes to it (NULL: as shipped). Corrections
-    name a photo by its content and by its row: after each index run the one that still
-    holds follows the other (an edited file keeps its row, a folder removed and added again
-    keeps the content), so they outlive a re-index, a move, an edit and a removed folder."""
-    _execute_script(
-        db,
-        """
-        CREATE TABLE collections (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-            builtin INTEGER NOT NULL CHECK (builtin IN (0, 1)),
-            descriptions TEXT,
-            sensitive INTEGER CHECK (sensitive IN (0, 1)),
-            enabled INTEGER CHECK (enabled IN (0, 1)),
-            created_at REAL NOT NULL
-        );
-        CREATE TABLE collection_photos (
-            collection_id INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
-            content_hash BLOB NOT NULL,
-            photo_id INTEGER,  -- no REFERENCES: a correction outlives the photo's row
-            role TEXT NOT NULL CHECK (role IN ('include', 'exclude', 'example')),
-            PRIMARY KEY (collection_id, content_hash)
-        ) WITHOUT ROWID;
-        """,
-    )
-
-
-def _add_perceptual_hash_v5(db: sqlite3.Connection) -> None:
-    """Finding the same picture re-encoded, resized or cropped needs more than the model's
-    embedding, which also calls two shots of one subject close: a perceptual hash of the
-    picture's layout (:mod:`photofind.core.phash`). Index runs compute it from the decode
-    they already do; rows from before start NULL and are filled once, from the thumbnail
-    cache where it has them (:mod:`photofind.core.phash_fill`), never by re-encoding."""
-    _execute_script(db, "ALTER TABLE photos ADD COLUMN phash INTEGER;")
-
-
-# version reached -> the step that reaches it from the version before
-_MIGRATIONS = {
-    1: _create_v1, 2: _add_failure_kinds_v2, 3: _add_photo_details_v3, 4: _add_collections_v4,
-    5: _add_perceptual_hash_v5,
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PhotoRow:
-    id: int
-    path: Path
-    size: int
-    mtime_ns: int
-    content_hash: bytes | None
-    width: int | None
-    height: int | None
-    taken_at: float | None
-    status: str
-    error: str | None
-    model_id: str | None
-    failure_kind: str | None = None  # TRANSIENT or CONTENT when status is FAILED
-    camera: str | None = None  # EXIF make and model
-    date_source: str | None = None  # EXIF or FILE: where taken_at came from; None: not read yet
-
-    @property
-    def raw_path(self) -> bytes:
-        return os.fsencode(self.path)
-
-
-@dataclass(frozen=True)
-class Counts:
-    photos: int  # indexed for the model asked about
-    failed: int
-    pending: int
-
-    @property
-    def total(self) -> int:
-        return self.photos + self.failed + self.pending
-
-
-@dataclass(frozen=True)
-class IndexedPhoto:
-    """What the indexer learned about one file that encoded fine."""
-
-    path: Path
-    size: int
-    mtime_ns: int
-    content_hash: bytes
-    width: int
-    height: int
-    taken_at: float
-    camera: str | None = None
-    date_source: str | None = None  # EXIF when taken_at is the EXIF capture time, else FILE
-
-
-EXIF, FILE = "exif", "file"
-_COLUMNS = (
-    "id, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id, "
-    "failure_kind, camera, date_source"
-)
-
-
-def _row(r: tuple) -> PhotoRow:
-    return PhotoRow(r[0], Path(os.fsdecode(r[1])), *r[2:])
-
-
-def _fs(path: str | os.PathLike[str]) -> bytes:
-    return os.fsencode(os.fspath(path))
-
-
 class Catalog:
     """One SQLite connection shared by the threads of a process, serialised by a lock.
 
@@ -303,7 +113,7 @@ class Catalog:
 
     def _open_read_only(self) -> sqlite3.Connection:
         db, version = connect_read_only(self.path)
-        if version < SCHEMA_VERSION:
+        if version < catalog_schema.SCHEMA_VERSION:
             # A catalog of an older photofind is upgraded once, as any command would.
             db.close()
             Catalog(self.path).close()
@@ -332,23 +142,23 @@ class Catalog:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        if version > catalog_schema.SCHEMA_VERSION:
             raise CatalogError(
                 f"The data folder {self.path.parent} was written by a newer photofind (catalog "
                 f"version {version}); update photofind.",
                 hint=OTHER_DATA_DIR,
             )
-        if version == SCHEMA_VERSION:
+        if version == catalog_schema.SCHEMA_VERSION:
             return
         if version > 0:
             self._backup(version)
-        for step in range(version + 1, SCHEMA_VERSION + 1):
+        for step in range(version + 1, catalog_schema.SCHEMA_VERSION + 1):
             with self.transaction():
                 # Read again under the write lock: another process (the CLI beside the app)
                 # may have run this step since the version was read above.
                 if self._db.execute("PRAGMA user_version").fetchone()[0] >= step:
                     continue
-                _MIGRATIONS[step](self._db)
+                catalog_schema.MIGRATIONS[step](self._db)
                 self._db.execute(f"PRAGMA user_version = {step}")
 
     def _backup(self, version: int) -> None:
@@ -447,21 +257,21 @@ class Catalog:
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?, ?)",
-                (_fs(folder), time.time()),
+                (fs_path(folder), time.time()),
             )
             return cur.rowcount > 0
 
     def remove_folder(self, path: Path) -> bool:
         """Forget a folder; its photos leave the catalog at the next index run."""
         with self.transaction() as db:
-            cur = db.execute("DELETE FROM folders WHERE path = ?", (_fs(Path(path).absolute()),))
+            cur = db.execute("DELETE FROM folders WHERE path = ?", (fs_path(Path(path).absolute()),))
             return cur.rowcount > 0
 
     # -- photos -------------------------------------------------------------------------
 
     def all_photos(self) -> dict[bytes, PhotoRow]:
         """Every photo by raw path: the "mark" side of mark-and-sweep."""
-        return {r[1]: _row(r) for r in self._query(f"SELECT {_COLUMNS} FROM photos")}
+        return {r[1]: photo_row(r) for r in self._query(f"SELECT {COLUMNS} FROM photos")}
 
     def photos(self, ids: Iterable[int]) -> dict[int, PhotoRow]:
         ids = [int(i) for i in ids]
@@ -469,13 +279,13 @@ class Catalog:
         for start in range(0, len(ids), 900):  # SQLite's default limit on bound parameters
             chunk = ids[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            for r in self._query(f"SELECT {_COLUMNS} FROM photos WHERE id IN ({marks})", chunk):
-                out[r[0]] = _row(r)
+            for r in self._query(f"SELECT {COLUMNS} FROM photos WHERE id IN ({marks})", chunk):
+                out[r[0]] = photo_row(r)
         return out
 
     def photo_by_path(self, path: Path) -> PhotoRow | None:
-        rows = self._query(f"SELECT {_COLUMNS} FROM photos WHERE path = ?", (_fs(path),))
-        return _row(rows[0]) if rows else None
+        rows = self._query(f"SELECT {COLUMNS} FROM photos WHERE path = ?", (fs_path(path),))
+        return photo_row(rows[0]) if rows else None
 
     def photo_ids_where(
         self, where: str, params: Iterable = (), *, newest_first: bool = False
@@ -556,14 +366,14 @@ class Catalog:
         Returns the id of a row that held ``path`` before (now deleted), if there was one."""
         with self.transaction() as db:
             displaced = db.execute(
-                "SELECT id FROM photos WHERE path = ? AND id != ?", (_fs(path), photo_id)
+                "SELECT id FROM photos WHERE path = ? AND id != ?", (fs_path(path), photo_id)
             ).fetchone()
             if displaced:
                 db.execute("DELETE FROM photos WHERE id = ?", (displaced[0],))
             db.execute(
                 "UPDATE photos SET path = ?, size = ?, mtime_ns = ?, status = 'indexed', "
                 "error = NULL, failure_kind = NULL WHERE id = ?",
-                (_fs(path), size, mtime_ns, photo_id),
+                (fs_path(path), size, mtime_ns, photo_id),
             )
             return displaced[0] if displaced else None
 
@@ -598,8 +408,21 @@ class Catalog:
         with self.transaction() as db:
             db.executemany("DELETE FROM photos WHERE id = ?", [(int(i),) for i in ids])
 
-    def _upsert(self, db, path, size, mtime_ns, content_hash, width, height, taken_at, status, error, model_id) -> int:
-        raw = _fs(path)
+    def _upsert(
+        self,
+        db: sqlite3.Connection,
+        path: str | os.PathLike[str],
+        size: int,
+        mtime_ns: int,
+        content_hash: bytes | None,
+        width: int | None,
+        height: int | None,
+        taken_at: float | None,
+        status: str,
+        error: str | None,
+        model_id: str | None,
+    ) -> int:
+        raw = fs_path(path)
         db.execute(
             "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height, taken_at, "
             "status, error, model_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -612,7 +435,7 @@ class Catalog:
         return db.execute("SELECT id FROM photos WHERE path = ?", (raw,)).fetchone()[0]
 
     @staticmethod
-    def _store_vector(db, photo_id: int, model_id: str, vector: np.ndarray) -> None:
+    def _store_vector(db: sqlite3.Connection, photo_id: int, model_id: str, vector: np.ndarray) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         db.execute(
             "INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)",
@@ -679,12 +502,12 @@ class Catalog:
             now = time.time()
             db.executemany(
                 "INSERT INTO folder_problems (path, reason, seen_at) VALUES (?, ?, ?)",
-                [(_fs(p), reason, now) for p, reason in problems.items()],
+                [(fs_path(p), reason, now) for p, reason in problems.items()],
             )
 
     def photos_below(self, folder: Path) -> dict[int, tuple[bytes, str]]:
         """id -> (raw path, status) of every photo below ``folder``."""
-        low = os.path.join(_fs(folder), b"")
+        low = os.path.join(fs_path(folder), b"")
         high = low[:-1] + bytes([low[-1] + 1])  # raw paths below are exactly low <= p < high
         rows = self._query(
             "SELECT id, path, status FROM photos WHERE path >= ? AND path < ?", (low, high)
@@ -700,9 +523,9 @@ class Catalog:
             chunk = wanted[start : start + 900]
             marks = ",".join("?" * len(chunk))
             for r in self._query(
-                f"SELECT {_COLUMNS} FROM photos WHERE content_hash IN ({marks})", chunk
+                f"SELECT {COLUMNS} FROM photos WHERE content_hash IN ({marks})", chunk
             ):
-                found.setdefault(r[4], []).append(_row(r))
+                found.setdefault(r[4], []).append(photo_row(r))
         return {h: rows for h, rows in found.items() if len(rows) > 1}
 
     def folder_problems(self) -> list[tuple[Path, str]]:

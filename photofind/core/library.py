@@ -7,6 +7,7 @@ a SearchService, so the wiring lives in exactly one place (as rclip's ``init_rcl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class Library:
     def switching(self) -> bool:
         return self._previous is not None
 
-    def indexer(self, **options) -> Indexer:
+    def indexer(self, **options: Any) -> Indexer:
         """``thumbnails=None`` turns off writing grid thumbnails while indexing."""
         if self.read_only:
             raise RuntimeError("a library opened read-only cannot index")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from photofind.core import catalog as catalog_module
+from photofind.core import catalog_schema
 from photofind.core.catalog import FAILED, INDEXED, Catalog, Counts, IndexedPhoto
 from photofind.core.errors import CatalogDamagedError, CatalogError, NotWritableError
 
@@ -62,7 +63,7 @@ def cat(db_path: Path):
 
 # -- schema -----------------------------------------------------------------------------
 
-CURRENT = catalog_module.SCHEMA_VERSION
+CURRENT = catalog_schema.SCHEMA_VERSION
 NEXT = CURRENT + 1  # a hypothetical next step, to test the migration machinery
 
 
@@ -71,7 +72,7 @@ def test_new_catalog_is_version_1_in_wal_mode_and_reopens(db_path: Path, tmp_pat
     assert cat.add_folder(tmp_path / "photos")
     cat.close()
 
-    assert sql(db_path, "PRAGMA user_version") == [(catalog_module.SCHEMA_VERSION,)]
+    assert sql(db_path, "PRAGMA user_version") == [(catalog_schema.SCHEMA_VERSION,)]
     assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
     tables = {r[0] for r in sql(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "folders", "photos", "embeddings"} <= tables
@@ -124,8 +125,8 @@ def test_migration_backs_up_the_old_version_then_runs_the_step(db_path, tmp_path
         ran.append(db.execute("PRAGMA user_version").fetchone()[0])
         db.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
 
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
-    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, add_albums)
+    monkeypatch.setattr(catalog_schema, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_schema.MIGRATIONS, NEXT, add_albums)
     migrated = Catalog(db_path)
     try:
         assert ran == [CURRENT], "the new step runs once, on the current catalog"
@@ -151,7 +152,7 @@ def test_version_1_failures_are_classified_and_folder_problems_appear(db_path, t
     were never retried; the migration marks those transient so the next run tries them."""
     db_path.parent.mkdir(parents=True)
     db = sqlite3.connect(db_path)
-    catalog_module._create_v1(db)
+    catalog_schema._create_v1(db)
     db.execute("PRAGMA user_version = 1")
     rows = [
         (b"/p/gone.jpg", "The file disappeared while it was being indexed."),
@@ -208,8 +209,8 @@ def test_a_failing_migration_step_leaves_the_old_version_intact(db_path, tmp_pat
         db.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY)")
         db.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
-    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, broken)
+    monkeypatch.setattr(catalog_schema, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_schema.MIGRATIONS, NEXT, broken)
     with pytest.raises(CatalogError, match="cannot be opened"):
         Catalog(db_path)
     assert sql(db_path, "PRAGMA user_version") == [(CURRENT,)]
@@ -222,7 +223,7 @@ def test_two_openers_racing_on_a_new_catalog_migrate_it_once(db_path, monkeypatc
     version 0 before the first committed; it must not run the first step again."""
     first_inside = threading.Event()
     second_read = threading.Event()
-    real_v1 = catalog_module._MIGRATIONS[1]
+    real_v1 = catalog_schema.MIGRATIONS[1]
     calls = []
 
     def slow_v1(db: sqlite3.Connection) -> None:
@@ -242,7 +243,7 @@ def test_two_openers_racing_on_a_new_catalog_migrate_it_once(db_path, monkeypatc
                 second_read.set()
             super()._migrate()
 
-    monkeypatch.setitem(catalog_module._MIGRATIONS, 1, slow_v1)
+    monkeypatch.setitem(catalog_schema.MIGRATIONS, 1, slow_v1)
     results: dict[str, object] = {}
 
     def open_one(name: str) -> None:
@@ -262,7 +263,7 @@ def test_two_openers_racing_on_a_new_catalog_migrate_it_once(db_path, monkeypatc
     assert versions_seen_by_second == [0], "the second opener read the version before the commit"
     assert results == {"first": "ok", "second": "ok"}
     assert calls == ["first"]
-    assert sql(db_path, "PRAGMA user_version") == [(catalog_module.SCHEMA_VERSION,)]
+    assert sql(db_path, "PRAGMA user_version") == [(catalog_schema.SCHEMA_VERSION,)]
 
 
 def test_unwritable_data_folder_is_a_catalog_error(tmp_path: Path):
@@ -440,8 +441,8 @@ def test_read_only_without_a_catalog_is_empty_and_creates_nothing(tmp_path: Path
 def test_read_only_upgrades_an_older_catalog_once(db_path: Path, tmp_path: Path, monkeypatch):
     Catalog(db_path).close()
     calls = []
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", NEXT)
-    monkeypatch.setitem(catalog_module._MIGRATIONS, NEXT, lambda db: calls.append(1))
+    monkeypatch.setattr(catalog_schema, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setitem(catalog_schema.MIGRATIONS, NEXT, lambda db: calls.append(1))
     Catalog(db_path, read_only=True).close()
     Catalog(db_path, read_only=True).close()
     assert calls == [1] and sql(db_path, "PRAGMA user_version") == [(NEXT,)]
