@@ -14,6 +14,8 @@ results-text.png   results for "a red circle"
 results-image.png  a photo dropped onto the window: its chip, and photos like it
 search-matches.png operators typed as chips, the matches above the divider, the closest
                    others below it
+duplicates.png     Library ▸ Find duplicates… on "Same picture": a photo, its copy and
+                   the same picture saved again three ways, the photo to keep marked
 sidebar-collections.png  the sidebar's Collections with their counts, a collection of one's
                    own ("blue stars") chosen and its members shown
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -37,6 +40,7 @@ from photofind.core.demo import ensure_demo_photos  # noqa: E402
 from photofind.core.library import open_library  # noqa: E402
 from photofind.core.settings import Settings  # noqa: E402
 from photofind.gui.app import build_window  # noqa: E402
+from photofind.gui.dialogs.duplicates import DuplicatesDialog, show_duplicates  # noqa: E402
 from photofind.gui.main_window import MainWindow  # noqa: E402
 
 SIZE = (1120, 720)
@@ -99,6 +103,40 @@ def show_collection(window: MainWindow, name: str, description: str) -> None:
     wait_for(lambda: query.last is not None and query.last.request.collection == name)
     wait_for(lambda: not query.busy and window.page_state == "results")
     settle(window)
+
+
+def duplicates_review(window: MainWindow, photo: Path, folder: Path) -> DuplicatesDialog:
+    """Add ``folder`` holding a camera's JPEG of ``photo``, an exact copy of it in Backup,
+    and the same picture re-encoded small, halved and converted to PNG (each newer than the
+    JPEG), then open Library ▸ Find duplicates… on its "Same picture" group."""
+    from PIL import Image
+
+    (folder / "Backup").mkdir(parents=True)
+    with Image.open(photo) as image:
+        picture = image.convert("RGB")
+    original = folder / "IMG_2041.jpg"
+    picture.save(original, "JPEG", quality=95)
+    made = [original, Path(shutil.copy2(original, folder / "Backup" / original.name))]
+    for name, version, options in (
+        ("IMG_2041-small.jpg", picture, {"quality": 60}),
+        ("IMG_2041-half.jpg", picture.resize((picture.width // 2, picture.height // 2)), {}),
+        ("IMG_2041.png", picture, {}),
+    ):
+        version.save(folder / name, **options)
+        made.append(folder / name)
+    taken = time.time() - 86400 * 30
+    for age, path in enumerate(made):
+        os.utime(path, (taken + age * 60, taken + age * 60))
+    session = window.session
+    photos = session.counts.photos + 5
+    session.add_folder(folder)  # not the window's: it would ask for a real model first
+    wait_for(lambda: session.counts.photos >= photos and not session.indexing.running)
+    dialog = show_duplicates(window)
+    wait_for(lambda: dialog.found_once and not dialog.finding)
+    dialog.set_kind("same")
+    dialog.resize(900, 510)  # one group: no empty half below it
+    settle(window)
+    return dialog
 
 
 def main() -> int:
@@ -183,6 +221,13 @@ def main() -> int:
 
         show_collection(window, "blue stars", "a blue star")
         shot("sidebar-collections")
+
+        photo = sorted(folder.glob("*-red-circle.*"))[0]
+        dialog = duplicates_review(window, photo, Path(tmp) / "Camera import")
+        path = args.out / "duplicates.png"
+        dialog.grab().save(str(path))
+        shots.append(path)
+        dialog.close()
 
         window.close()
         library.close()

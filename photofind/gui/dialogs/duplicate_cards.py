@@ -80,7 +80,9 @@ def photo_facts(photo: DuplicatePhoto, taken: tuple[float | None, str | None] | 
     lines.append(f"{photo.format or 'No type'} · {binary_size(photo.size)}")
     taken_at, source = taken or (None, None)
     date = format_taken(taken_at) if taken_at is not None else "No date"
-    lines.append(f"{date} (file date)" if taken_at is not None and source == "file" else date)
+    lines.append(date)
+    if taken_at is not None and source == "file":
+        lines.append("(the file's date)")  # the photo holds none: a copy's may be newer
     return "\n".join(lines)
 
 
@@ -103,7 +105,6 @@ class PhotoCard(QFrame):
         self.fate.setObjectName("duplicateFate")
         layout.addWidget(self.fate)
         self.facts = QLabel(facts, self)
-        self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
         # Exact copies share their name: the folder tells them apart.
         metrics = self.fontMetrics()
