@@ -36,8 +36,20 @@ def _requirement_name(requirement: str) -> str:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6", "import-linter>=2.0")
     session.install("--no-deps", "-e", ".")  # import-linter reads the package's imports
-    session.run("ruff", "check", "photofind", "tests", "models", "benchmarks", "scripts", "noxfile.py")
-    session.run("ruff", "format", "--check", "photofind", "tests", "models", "benchmarks", "scripts", "noxfile.py")
+    session.run(
+        "ruff", "check", "photofind", "tests", "models", "benchmarks", "scripts", "noxfile.py"
+    )
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "photofind",
+        "tests",
+        "models",
+        "benchmarks",
+        "scripts",
+        "noxfile.py",
+    )
     session.run("lint-imports")
 
 
@@ -51,7 +63,9 @@ def typecheck(session: nox.Session) -> None:
 def test(session: nox.Session) -> None:
     session.install(TORCH)
     session.install("-e", ".[dev]")
-    session.run("python", "-m", "pytest", "-q", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"})
+    session.run(
+        "python", "-m", "pytest", "-q", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"}
+    )
 
 
 @nox.session(name="test-headless", python=PYTHON)
@@ -66,7 +80,8 @@ def test_headless(session: nox.Session) -> None:
     session.install("--no-deps", "-e", ".")
     session.install(*core, *test_extras)
     session.run(
-        "python", "-c",
+        "python",
+        "-c",
         "import importlib.util, sys; sys.exit(importlib.util.find_spec('PySide6') is not None)",
     )
     session.run("python", "-m", "pytest", "-q", "-p", "no:pytestqt", "tests/core", *session.posargs)

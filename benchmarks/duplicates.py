@@ -132,7 +132,9 @@ def main() -> None:
         found_exact = pairs(groups, ("exact",))
         found_same = pairs(groups, ("exact", "same"))
         print(f"\nmedian {statistics.median(times):.1f} s (target <= 60 s); groups {by_kind}")
-        print(f"planted exact pairs found: {len(planted['exact'] & found_exact)}/{len(planted['exact'])}")
+        print(
+            f"planted exact pairs found: {len(planted['exact'] & found_exact)}/{len(planted['exact'])}"
+        )
         print(f"planted same pairs found (exact or same): "
               f"{len(planted['same'] & found_same)}/{len(planted['same'])}")  # fmt: skip
         catalog.close()

@@ -38,7 +38,9 @@ def images_per_s(encoder: ClipEncoder, batch: int, size: int, runs: int = 5) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--export-dir", default=str(REPO / "benchmarks" / ".cache" / "vit-b32-random"))
+    parser.add_argument(
+        "--export-dir", default=str(REPO / "benchmarks" / ".cache" / "vit-b32-random")
+    )
     args = parser.parse_args()
     import onnxruntime as ort
 
@@ -51,8 +53,12 @@ def main() -> None:
     print("tiny-shapes provider:", gpu.provider, "warnings:", [str(w.message) for w in caught])
     cpu = ClipEncoder(tiny, provider="cpu")
     x = np.random.default_rng(1).standard_normal((4, 3, 112, 112), dtype=np.float32)
-    print("tiny max |cuda - cpu| image:", float(np.abs(gpu.encode_image_batch(x) - cpu.encode_image_batch(x)).max()),
-          "text:", float(np.abs(text_gpu - cpu.encode_texts(["a red circle", "a blue star"])).max()))
+    print(
+        "tiny max |cuda - cpu| image:",
+        float(np.abs(gpu.encode_image_batch(x) - cpu.encode_image_batch(x)).max()),
+        "text:",
+        float(np.abs(text_gpu - cpu.encode_texts(["a red circle", "a blue star"])).max()),
+    )
     auto = ClipEncoder(tiny, provider="auto")
     print("auto resolves to:", auto.provider)
 
@@ -67,13 +73,19 @@ def main() -> None:
         export = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(export)
         torch.manual_seed(0)
-        export.export_hf_clip(CLIPModel(CLIPConfig()).eval(), export_dir, tokenizer_json=tiny.tokenizer_json)
+        export.export_hf_clip(
+            CLIPModel(CLIPConfig()).eval(), export_dir, tokenizer_json=tiny.tokenizer_json
+        )
     bundle = ModelBundle.load(export_dir)
     vit = ClipEncoder(bundle, provider="cuda")
     vit_cpu = ClipEncoder(bundle, provider="cpu", threads=4)
     x = np.random.default_rng(2).standard_normal((8, 3, 224, 224), dtype=np.float32)
-    print("ViT-B/32 provider:", vit.provider, "max |cuda - cpu|:",
-          float(np.abs(vit.encode_image_batch(x) - vit_cpu.encode_image_batch(x)).max()))
+    print(
+        "ViT-B/32 provider:",
+        vit.provider,
+        "max |cuda - cpu|:",
+        float(np.abs(vit.encode_image_batch(x) - vit_cpu.encode_image_batch(x)).max()),
+    )
     print("| batch | images/s (CUDA, fp32, ViT-B/32) |\n|---|---|")
     for b in BATCHES:
         print(f"| {b} | {images_per_s(vit, b, 224):.0f} |", flush=True)

@@ -43,8 +43,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = 100_000
 SOURCES = 256
 DIM_SEED = 1234
-QUERIES = ("a red circle", "a blue star", "a green square", "a yellow triangle",
-           "a purple circle", "an orange star")
+QUERIES = (
+    "a red circle",
+    "a blue star",
+    "a green square",
+    "a yellow triangle",
+    "a purple circle",
+    "an orange star",
+)
 
 
 def prepare(data: Path, model: str) -> None:
@@ -79,8 +85,15 @@ def prepare(data: Path, model: str) -> None:
             st = os.stat(link)
             vector = rng.normal(size=dim).astype(np.float32)
             vector /= np.linalg.norm(vector)
-            photo = IndexedPhoto(link, st.st_size, st.st_mtime_ns, i.to_bytes(16, "little"),
-                                 800, 600, 1.6e9 + i * 60.0)
+            photo = IndexedPhoto(
+                link,
+                st.st_size,
+                st.st_mtime_ns,
+                i.to_bytes(16, "little"),
+                800,
+                600,
+                1.6e9 + i * 60.0,
+            )
             library.catalog.record_indexed(photo, library.encoder.model_id, vector)
     library.close()
     print(f"catalog of {PHOTOS:,} rows written in {time.perf_counter() - started:.1f} s")
@@ -152,10 +165,13 @@ def measure_scrolling(window) -> None:
         frames.append((time.perf_counter() - started) * 1000)
         position += step
     frames.sort()
-    print(f"SCROLL {len(hits):,} results, {len(frames)} steps of a third of a page: paint "
-          f"median {frames[len(frames) // 2]:.1f} ms, 95th percentile "
-          f"{frames[int(len(frames) * 0.95)]:.1f} ms, worst {frames[-1]:.1f} ms "
-          f"(60 fps needs < 16.7 ms)", flush=True)
+    print(
+        f"SCROLL {len(hits):,} results, {len(frames)} steps of a third of a page: paint "
+        f"median {frames[len(frames) // 2]:.1f} ms, 95th percentile "
+        f"{frames[int(len(frames) * 0.95)]:.1f} ms, worst {frames[-1]:.1f} ms "
+        f"(60 fps needs < 16.7 ms)",
+        flush=True,
+    )
 
 
 def measure_typing(window, app) -> None:
@@ -195,8 +211,11 @@ def measure_typing(window, app) -> None:
 
         def poll() -> None:
             now = time.perf_counter()
-            if "results" not in marks and window.session.query.last is not None \
-                    and window.session.query.last.request.text == query:
+            if (
+                "results" not in marks
+                and window.session.query.last is not None
+                and window.session.query.last.request.text == query
+            ):
                 marks["results"] = now
             if delegate.painted_thumbnails > before:
                 shown = (marks.get("results", now) - last_key) * 1000
@@ -234,19 +253,27 @@ def main() -> int:
     times = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        proc = subprocess.Popen(command + ["--child", "startup"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, env=env)
+        proc = subprocess.Popen(
+            command + ["--child", "startup"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
         for line in proc.stdout:
             if line.startswith("READY"):
                 times.append(time.perf_counter() - started)
                 break
         proc.wait()
     print(f"platform: {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}, {os.cpu_count()} CPUs")
-    print(f"startup to a usable window, {PHOTOS:,} photos: first {times[0] * 1000:.0f} ms, "
-          f"median of the next {len(times) - 1}: {statistics.median(times[1:]) * 1000:.0f} ms "
-          f"(min {min(times[1:]) * 1000:.0f}, max {max(times[1:]) * 1000:.0f}); goal 1500 ms")
-    out = subprocess.run(command + ["--child", "typing"], capture_output=True, text=True,
-                         env=env, timeout=300)
+    print(
+        f"startup to a usable window, {PHOTOS:,} photos: first {times[0] * 1000:.0f} ms, "
+        f"median of the next {len(times) - 1}: {statistics.median(times[1:]) * 1000:.0f} ms "
+        f"(min {min(times[1:]) * 1000:.0f}, max {max(times[1:]) * 1000:.0f}); goal 1500 ms"
+    )
+    out = subprocess.run(
+        command + ["--child", "typing"], capture_output=True, text=True, env=env, timeout=300
+    )
     for line in out.stdout.splitlines():
         if line.startswith("TYPING"):
             print(line.removeprefix("TYPING "))

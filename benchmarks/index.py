@@ -51,7 +51,9 @@ PHOTOS = CACHE / "jpeg-12mp"
 
 
 def _encoder_bench():
-    spec = importlib.util.spec_from_file_location("bench_encoder", REPO / "benchmarks" / "encoder.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_encoder", REPO / "benchmarks" / "encoder.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -133,8 +135,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=48, help="number of 12 MP JPEGs")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-seed", action="store_true")
-    parser.add_argument("--thumbnails-ab", action="store_true",
-                        help="only photofind, with and without writing thumbnails")
+    parser.add_argument(
+        "--thumbnails-ab",
+        action="store_true",
+        help="only photofind, with and without writing thumbnails",
+    )
     args = parser.parse_args()
 
     if not (BUNDLE / "visual" / "model.onnx").is_file():
@@ -145,7 +150,9 @@ def main() -> None:
         os.symlink(p, folder / p.name)
     encoder = ClipEncoder(ModelBundle.load(BUNDLE), provider="cpu")
     size_mb = statistics.mean(p.stat().st_size for p in paths) / 1e6
-    print(f"{args.n} JPEGs, 4000x3000, {size_mb:.1f} MB each; ViT-B/32 random; {os.cpu_count()} cores")
+    print(
+        f"{args.n} JPEGs, 4000x3000, {size_mb:.1f} MB each; ViT-B/32 random; {os.cpu_count()} cores"
+    )
     if args.thumbnails_ab:
         thumbnails_ab(folder, args.n, args.runs)
         return
@@ -156,7 +163,10 @@ def main() -> None:
         results["photofind"].append(photofind_pipeline(folder, args.n))
         if not args.skip_seed:
             results["seed pipeline"].append(seed_pipeline(paths, encoder.preprocessor.__call__))
-        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in results.items() if v), flush=True)
+        print(
+            f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in results.items() if v),
+            flush=True,
+        )
     med = {k: statistics.median(v) for k, v in results.items() if v}
     print()
     print("| pipeline | images/s (median) |")

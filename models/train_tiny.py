@@ -88,7 +88,9 @@ def _render_chunk(args: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def render_dataset(count: int, seed: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    tasks = [(min(RENDER_CHUNK, count - i), seed * 100_003 + i) for i in range(0, count, RENDER_CHUNK)]
+    tasks = [
+        (min(RENDER_CHUNK, count - i), seed * 100_003 + i) for i in range(0, count, RENDER_CHUNK)
+    ]
     with Pool(workers) as pool:
         parts = pool.map(_render_chunk, tasks)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -191,7 +193,12 @@ def train(args: argparse.Namespace) -> None:
         if total_steps is not None and step >= total_steps:
             break
         horizon = total_steps or 10**6
-        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / horizon)))
+        lr = (
+            args.lr
+            * min(1.0, (step + 1) / warmup)
+            * 0.5
+            * (1 + math.cos(math.pi * min(1.0, step / horizon)))
+        )
         for group in opt.param_groups:
             group["lr"] = lr
         idx = torch.from_numpy(rng.integers(0, len(images_t), args.batch))
@@ -227,7 +234,9 @@ def train(args: argparse.Namespace) -> None:
     model.eval()
     ckpt = ROOT / "models" / ".cache" / "tiny-shapes.pt"
     ckpt.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state": model.state_dict(), "config": model.config.to_dict(), "remap": remap}, ckpt)
+    torch.save(
+        {"state": model.state_dict(), "config": model.config.to_dict(), "remap": remap}, ckpt
+    )
     print(f"saved checkpoint {ckpt}", flush=True)
     export(model, remap, out_dir, tokenizer_json)
 

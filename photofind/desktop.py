@@ -24,7 +24,7 @@ APP_ID = "photofind"  # file names; also the window's desktop file name, so dock
 
 def _quote_exec(arg: str) -> str:
     """Quote one Exec argument as the Desktop Entry Specification asks."""
-    if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+    if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
         return arg
     escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
     return f'"{escaped}"'
@@ -124,9 +124,15 @@ def write_assets(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m photofind.desktop", description=__doc__.split("\n")[0])
-    parser.add_argument("--write-assets", metavar="DIR", type=Path,
-                        help="regenerate the icon files in DIR instead of installing")
+    parser = argparse.ArgumentParser(
+        prog="python -m photofind.desktop", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--write-assets",
+        metavar="DIR",
+        type=Path,
+        help="regenerate the icon files in DIR instead of installing",
+    )
     args = parser.parse_args(argv)
     paths = write_assets(args.write_assets) if args.write_assets else install_desktop_entry()
     for path in paths:

@@ -94,10 +94,19 @@ def write_dng(
         h, w = cfa.shape
         return _ifd(
             {
-                254: (LONG, 0), 256: (LONG, w), 257: (LONG, h), 258: (SHORT, 16),
-                259: (SHORT, 1), 262: (SHORT, 32803), 273: (LONG, data_at), 277: (SHORT, 1),
-                278: (LONG, h), 279: (LONG, len(raw_bytes)), 284: (SHORT, 1),
-                33421: (SHORT, (2, 2)), 33422: (BYTE, (0, 1, 1, 2)),
+                254: (LONG, 0),
+                256: (LONG, w),
+                257: (LONG, h),
+                258: (SHORT, 16),
+                259: (SHORT, 1),
+                262: (SHORT, 32803),
+                273: (LONG, data_at),
+                277: (SHORT, 1),
+                278: (LONG, h),
+                279: (LONG, len(raw_bytes)),
+                284: (SHORT, 1),
+                33421: (SHORT, (2, 2)),
+                33422: (BYTE, (0, 1, 1, 2)),
                 50717: (SHORT, WHITE_LEVEL),
             },  # fmt: skip
             offset,

@@ -86,8 +86,15 @@ from photofind.core.models import active_model, model_is_chosen
 # Each family registers its subcommands with add_commands(commands); a new family is a new
 # module here.
 COMMAND_FAMILIES = (
-    library_commands, search_commands, folder_commands, model_commands, repair_commands,
-    watch_commands, classify_commands, collection_commands, duplicate_commands,
+    library_commands,
+    search_commands,
+    folder_commands,
+    model_commands,
+    repair_commands,
+    watch_commands,
+    classify_commands,
+    collection_commands,
+    duplicate_commands,
 )
 
 

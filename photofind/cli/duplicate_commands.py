@@ -69,7 +69,11 @@ def cmd_duplicates(args: argparse.Namespace, paths: AppPaths) -> int:
         groups = list(last.groups)
     if args.json:
         found = [
-            {"kind": g.kind, "keep": _path(g.keep), "photos": [{"path": _path(p)} for p in g.photos]}
+            {
+                "kind": g.kind,
+                "keep": _path(g.keep),
+                "photos": [{"path": _path(p)} for p in g.photos],
+            }
             for g in groups
         ]
         out(json.dumps({"groups": found}))

@@ -51,6 +51,8 @@ __all__ = [
 ]  # fmt: skip
 
 OTHER_DATA_DIR = "Or choose another data folder with --data-dir."
+
+
 class Catalog:
     """One SQLite connection shared by the threads of a process, serialised by a lock.
 
@@ -248,7 +250,9 @@ class Catalog:
     # -- library folders ----------------------------------------------------------------
 
     def folders(self) -> list[Path]:
-        return [Path(os.fsdecode(r[0])) for r in self._query("SELECT path FROM folders ORDER BY id")]
+        return [
+            Path(os.fsdecode(r[0])) for r in self._query("SELECT path FROM folders ORDER BY id")
+        ]
 
     def add_folder(self, path: str | os.PathLike[str]) -> bool:
         """Remember a library folder; False when it was already there. Raises FolderError
@@ -264,7 +268,9 @@ class Catalog:
     def remove_folder(self, path: Path) -> bool:
         """Forget a folder; its photos leave the catalog at the next index run."""
         with self.transaction() as db:
-            cur = db.execute("DELETE FROM folders WHERE path = ?", (fs_path(Path(path).absolute()),))
+            cur = db.execute(
+                "DELETE FROM folders WHERE path = ?", (fs_path(Path(path).absolute()),)
+            )
             return cur.rowcount > 0
 
     # -- photos -------------------------------------------------------------------------
@@ -337,8 +343,17 @@ class Catalog:
         """Insert or update the row for ``photo.path`` and store its embedding; returns its id."""
         with self.transaction() as db:
             photo_id = self._upsert(
-                db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
-                photo.width, photo.height, photo.taken_at, INDEXED, None, model_id,
+                db,
+                photo.path,
+                photo.size,
+                photo.mtime_ns,
+                photo.content_hash,
+                photo.width,
+                photo.height,
+                photo.taken_at,
+                INDEXED,
+                None,
+                model_id,
             )
             db.execute(
                 "UPDATE photos SET camera = ?, date_source = ? WHERE id = ?",
@@ -385,8 +400,17 @@ class Catalog:
         with self.transaction() as db:
             src = self.photos([source_id])[source_id]
             photo_id = self._upsert(
-                db, photo.path, photo.size, photo.mtime_ns, photo.content_hash,
-                src.width, src.height, src.taken_at, INDEXED, None, src.model_id,
+                db,
+                photo.path,
+                photo.size,
+                photo.mtime_ns,
+                photo.content_hash,
+                src.width,
+                src.height,
+                src.taken_at,
+                INDEXED,
+                None,
+                src.model_id,
             )
             db.execute(
                 "UPDATE photos SET camera = ?, date_source = ? WHERE id = ?",
@@ -435,7 +459,9 @@ class Catalog:
         return db.execute("SELECT id FROM photos WHERE path = ?", (raw,)).fetchone()[0]
 
     @staticmethod
-    def _store_vector(db: sqlite3.Connection, photo_id: int, model_id: str, vector: np.ndarray) -> None:
+    def _store_vector(
+        db: sqlite3.Connection, photo_id: int, model_id: str, vector: np.ndarray
+    ) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         db.execute(
             "INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)",
@@ -450,7 +476,9 @@ class Catalog:
         )
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def embeddings(self, model_id: str, ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def embeddings(
+        self, model_id: str, ids: Iterable[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of the stored embeddings of one model, ordered by id."""
         if ids is None:
             rows = self._query(
@@ -488,9 +516,9 @@ class Catalog:
         total, failed = self._query(
             "SELECT COUNT(*), COALESCE(SUM(status = 'failed'), 0) FROM photos"
         )[0]
-        embedded = self._query(
-            "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
-        )[0][0]
+        embedded = self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[
+            0
+        ][0]
         return Counts(photos=embedded, failed=failed, pending=max(0, total - failed - embedded))
 
     # -- folders that could not be listed -------------------------------------------------
@@ -535,4 +563,3 @@ class Catalog:
     def failures(self) -> list[tuple[Path, str]]:
         rows = self._query("SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path")
         return [(Path(os.fsdecode(p)), e or "") for p, e in rows]
-

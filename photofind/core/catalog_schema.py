@@ -60,7 +60,7 @@ def _create_v1(db: sqlite3.Connection) -> None:
             PRIMARY KEY (photo_id, model_id)
         ) WITHOUT ROWID;
         CREATE INDEX embeddings_by_model ON embeddings (model_id);
-        """
+        """,
     )
 
 
@@ -85,7 +85,7 @@ def _add_failure_kinds_v2(db: sqlite3.Connection) -> None:
             reason TEXT NOT NULL,
             seen_at REAL NOT NULL
         );
-        """
+        """,
     )
 
 

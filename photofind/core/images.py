@@ -42,21 +42,24 @@ __all__ = [
     "to_rgb",
 ]
 
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".webp",
-        ".gif",
-        ".bmp",
-        ".tif",
-        ".tiff",
-        ".heic",
-        ".heif",
-        ".avif",
-    }
-) | RAW_EXTENSIONS
+IMAGE_EXTENSIONS: frozenset[str] = (
+    frozenset(
+        {
+            ".jpg",
+            ".jpeg",
+            ".png",
+            ".webp",
+            ".gif",
+            ".bmp",
+            ".tif",
+            ".tiff",
+            ".heic",
+            ".heif",
+            ".avif",
+        }
+    )
+    | RAW_EXTENSIONS
+)
 """Lower-case file suffixes (with the dot) that the indexer looks at."""
 
 ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]

@@ -31,6 +31,8 @@ META_FORMAT = 1
 # A save takes seconds even at 1M photos; a temporary file this old was left by a crash.
 STALE_TEMP_S = 3600
 CRC_CHUNK_BYTES = 16 << 20
+
+
 def index_file_name(model_id: str) -> str:
     """The file name, in the data folder, of the index of one model's vectors."""
     return "index-" + re.sub(r"[^A-Za-z0-9_.+-]", "_", model_id) + ".hnsw"

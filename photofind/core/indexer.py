@@ -250,8 +250,15 @@ class Indexer:
             rate = done / elapsed if elapsed > 0 and done else 0.0
             eta = (total - done) / rate if rate > 0 else None
             return IndexProgress(
-                phase, done, total, unchanged=scan.unchanged, images_per_s=rate, eta_s=eta,
-                current=current, errors=committed.errors() if committed else (), **stats,
+                phase,
+                done,
+                total,
+                unchanged=scan.unchanged,
+                images_per_s=rate,
+                eta_s=eta,
+                current=current,
+                errors=committed.errors() if committed else (),
+                **stats,
             )
 
         yield progress("indexing", None)
@@ -347,13 +354,21 @@ class Indexer:
                 ids, vecs = self.catalog.embeddings(self._model_id, added_ids)
                 lookup = dict(zip(ids.tolist(), vecs, strict=True))
                 added_vectors += [lookup[i] for i in added_ids]
-            for item, vector in zip(batch.encode, vectors if vectors is not None else [], strict=True):
+            for item, vector in zip(
+                batch.encode, vectors if vectors is not None else [], strict=True
+            ):
                 f, info = item.found, item.info
                 taken = info.taken_at if info and info.taken_at else f.mtime_ns / 1e9
                 photo = IndexedPhoto(
-                    f.path, f.size, f.mtime_ns, item.content_hash or b"",
-                    info.width if info else 0, info.height if info else 0, taken,
-                    info.camera if info else None, EXIF if info and info.taken_at else FILE,
+                    f.path,
+                    f.size,
+                    f.mtime_ns,
+                    item.content_hash or b"",
+                    info.width if info else 0,
+                    info.height if info else 0,
+                    taken,
+                    info.camera if info else None,
+                    EXIF if info and info.taken_at else FILE,
                 )
                 photo_id = self.catalog.record_indexed(photo, self._model_id, vector)
                 if item.phash is not None:
@@ -408,7 +423,9 @@ class Indexer:
             if displaced is not None:
                 removed_ids.append(displaced)
             return None
-        info = IndexedPhoto(f.path, f.size, f.mtime_ns, item.content_hash or b"", 0, 0, f.mtime_ns / 1e9)
+        info = IndexedPhoto(
+            f.path, f.size, f.mtime_ns, item.content_hash or b"", 0, 0, f.mtime_ns / 1e9
+        )
         return self.catalog.copy_photo(source, info)
 
     def _sweep(self, scan: ScanPlan, stats: dict[str, int]) -> None:

@@ -45,7 +45,9 @@ def store_phashes(catalog: Catalog, hashes: Iterable[tuple[int, int]]) -> None:
             db.executemany("UPDATE photos SET phash = ? WHERE id = ?", rows)
 
 
-def photos_without_phash(catalog: Catalog, after_id: int, limit: int) -> list[tuple[int, Path, int, int]]:
+def photos_without_phash(
+    catalog: Catalog, after_id: int, limit: int
+) -> list[tuple[int, Path, int, int]]:
     """(id, path, size, mtime_ns) of indexed photos with no hash yet, by id, past ``after_id``."""
     return [
         (i, Path(os.fsdecode(p)), size, mtime)

@@ -73,7 +73,9 @@ def _ifd0_facts(head: bytes) -> tuple[bytes, bool]:
         (count,) = struct.unpack_from(endian + "H", head, offset)
         make, dng = b"", False
         for n in range(min(count, 512)):
-            tag, kind, length, value = struct.unpack_from(endian + "HHII", head, offset + 2 + 12 * n)
+            tag, kind, length, value = struct.unpack_from(
+                endian + "HHII", head, offset + 2 + 12 * n
+            )
             if tag == _TAG_DNG_VERSION:
                 dng = True
             elif tag == _TAG_MAKE and kind == 2:

@@ -83,9 +83,7 @@ def _polygon(shape: str, cx: float, cy: float, r: float, angle: float) -> list[t
     return [(cx + d * math.cos(a + angle), cy + d * math.sin(a + angle)) for a, d in corners]
 
 
-def render(
-    colour: str, shape: str, size: tuple[int, int], rng: random.Random
-) -> Image.Image:
+def render(colour: str, shape: str, size: tuple[int, int], rng: random.Random) -> Image.Image:
     """One RGB photo of ``shape`` in ``colour`` at ``size`` (width, height)."""
     w, h = size
     img = Image.new("RGB", (w, h), _background(rng))

@@ -68,7 +68,9 @@ def build_menus(window: MainWindow) -> None:
     window.sidebar_action = sidebar
     jump = view.addAction("&Jump to date…", window.browse.popup_jump_menu)
     jump.setShortcut(QKeySequence("Ctrl+J"))
-    search_photo = view.addAction("Search with a p&hoto…", lambda: window.input.choose_photo(window))
+    search_photo = view.addAction(
+        "Search with a p&hoto…", lambda: window.input.choose_photo(window)
+    )
     search_photo.setShortcut(QKeySequence("Ctrl+Shift+P"))
     view.addSeparator()
     hide = view.addAction("Hide sensiti&ve photos")

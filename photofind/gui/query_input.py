@@ -77,7 +77,7 @@ class QueryInput(QObject):
         self.bar.add_images([image], replace=replace)
 
     def choose_photo(self, parent: QWidget | None = None) -> None:
-        """"Search with a photo…": a file picker; the photo replaces the query's images."""
+        """ "Search with a photo…": a file picker; the photo replaces the query's images."""
         name, _ = QFileDialog.getOpenFileName(
             parent, "Search with a photo", "",
             "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.tif *.tiff *.bmp *.gif);;"

@@ -112,7 +112,10 @@ class Sidebar(QTreeWidget):
         return None
 
     def _folder_items(self) -> list[QTreeWidgetItem]:
-        found, stack = [], [self.folders_item.child(i) for i in range(self.folders_item.childCount())]
+        found, stack = (
+            [],
+            [self.folders_item.child(i) for i in range(self.folders_item.childCount())],
+        )
         while stack:
             item = stack.pop()
             found.append(item)

@@ -116,7 +116,9 @@ def test_no_room_for_a_backup_costs_the_backup_not_the_run(cat, tmp_path, monkey
             first = backup_paths(on_disk.path)[0].read_bytes()
             add_photo(on_disk, tmp_path, 99)
             fill(disk, leave=60_000)  # room for the run's commits, not for a whole copy
-            with pytest.raises(DiskFullError, match=f"not enough free space on the disk holding {disk} "):
+            with pytest.raises(
+                DiskFullError, match=f"not enough free space on the disk holding {disk} "
+            ):
                 back_up(on_disk)
             with caplog.at_level(logging.WARNING, logger="photofind.core.backup"):
                 assert back_up_if_changed(on_disk, 0) == 0

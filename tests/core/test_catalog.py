@@ -156,7 +156,10 @@ def test_version_1_failures_are_classified_and_folder_problems_appear(db_path, t
     db.execute("PRAGMA user_version = 1")
     rows = [
         (b"/p/gone.jpg", "The file disappeared while it was being indexed."),
-        (b"/p/locked.jpg", "Permission denied: photofind may not read this file; fix its permissions."),
+        (
+            b"/p/locked.jpg",
+            "Permission denied: photofind may not read this file; fix its permissions.",
+        ),
         (b"/p/io.jpg", "The file cannot be read (Input/output error)."),
         (b"/p/bad.jpg", "The file is truncated or corrupt."),
     ]
@@ -176,8 +179,11 @@ def test_version_1_failures_are_classified_and_folder_problems_appear(db_path, t
     try:
         kinds = {r.path.name: r.failure_kind for r in cat.all_photos().values()}
         assert kinds == {
-            "gone.jpg": "transient", "locked.jpg": "transient", "io.jpg": "transient",
-            "bad.jpg": "content", "ok.jpg": None,
+            "gone.jpg": "transient",
+            "locked.jpg": "transient",
+            "io.jpg": "transient",
+            "bad.jpg": "content",
+            "ok.jpg": None,
         }
         assert cat.folder_problems() == []
         cat.set_folder_problems({tmp_path / "locked": "Permission denied"})

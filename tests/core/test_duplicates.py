@@ -115,7 +115,9 @@ def test_exact_and_same_find_the_copies_and_never_join_distinct_shots(library, d
     truth = dataset[1]
     groups = groups_of(library)
     predicted = pairs(groups, ("exact", "same"))
-    actual = {frozenset((a, b)) for a, b in itertools.combinations(truth, 2) if truth[a] == truth[b]}
+    actual = {
+        frozenset((a, b)) for a, b in itertools.combinations(truth, 2) if truth[a] == truth[b]
+    }
     hits = len(predicted & actual)
     precision, recall = hits / max(1, len(predicted)), hits / len(actual)
     assert precision >= 0.95 and recall >= 0.9, (precision, recall)
@@ -189,7 +191,9 @@ def test_a_read_only_library_hashes_in_memory_and_writes_nothing(library, datase
             looking.catalog, looking.index, looking.encoder.model_id, thumbnails=looking.thumbnails
         )
         assert pairs(found, ("exact", "same")) == expected
-        assert looking.catalog.select("SELECT COUNT(*) FROM photos WHERE phash IS NOT NULL") == [(0,)]
+        assert looking.catalog.select("SELECT COUNT(*) FROM photos WHERE phash IS NOT NULL") == [
+            (0,)
+        ]
     finally:
         looking.close()
     assert paths.catalog_path.read_bytes() == catalog_bytes

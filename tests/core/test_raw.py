@@ -28,7 +28,9 @@ RED, GREEN, BLUE = (210, 30, 30), (30, 190, 40), (30, 60, 210)
 SENSOR = (800, 600)
 
 
-def two_colours(left: tuple[int, int, int], right: tuple[int, int, int], size=SENSOR) -> Image.Image:
+def two_colours(
+    left: tuple[int, int, int], right: tuple[int, int, int], size=SENSOR
+) -> Image.Image:
     img = Image.new("RGB", size, left)
     img.paste(right, (size[0] // 2, 0, size[0], size[1]))
     return img
@@ -70,7 +72,9 @@ def test_the_camera_orientation_is_applied(tmp_path, preview):
     # Orientation 6: the camera was turned clockwise; shown upright the picture is portrait
     # and its left half (red) ends up on top.
     picture = two_colours(RED, GREEN)
-    path = write_dng(tmp_path / "a.dng", picture, preview=picture if preview else None, orientation=6)
+    path = write_dng(
+        tmp_path / "a.dng", picture, preview=picture if preview else None, orientation=6
+    )
     img = open_image(path, min_size=100)
     assert img.width < img.height
     assert (dominant(img, 0.5, 0.25), dominant(img, 0.5, 0.75)) == ("red", "green")

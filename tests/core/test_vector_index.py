@@ -453,8 +453,11 @@ def test_a_full_disk_while_saving_is_a_full_disk_and_keeps_the_old_file(tmp_path
         with pytest.raises(DiskFullError, match=f"disk holding {disk} is full"):
             small.save()
         assert (small.path.read_bytes(), small.meta_path.read_bytes()) == before
-        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "index.hnsw",
-                                                          "index.hnsw.meta.json"]
+        assert sorted(p.name for p in disk.iterdir()) == [
+            "filler.bin",
+            "index.hnsw",
+            "index.hnsw.meta.json",
+        ]
         assert small.dirty
         free_space(disk)
         small.save()

@@ -26,7 +26,9 @@ def test_install_desktop_writes_entry_and_icons(tmp_path):
     assert "Name=photofind" in text and "Icon=photofind" in text
     exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
     assert "-m photofind gui" in exec_line
-    assert Path(exec_line.split("=", 1)[1].split()[0].strip('"')).exists(), "Exec names a real python"
+    assert Path(exec_line.split("=", 1)[1].split()[0].strip('"')).exists(), (
+        "Exec names a real python"
+    )
     for size in (16, 48, 256):
         icon = xdg / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photofind.png"
         assert icon.read_bytes().startswith(b"\x89PNG")

@@ -134,7 +134,9 @@ def test_salvage_recovers_what_can_be_read_and_index_finds_the_rest(library):
     assert not list(data.glob("index-*")), "index files are rebuilt from the repaired catalog"
 
     indexing = ok(photofind("index", data_dir=data))
-    new, unchanged = (int(n) for n in re.findall(r"Indexed (\d+) new.* (\d+) unchanged", indexing)[0])
+    new, unchanged = (
+        int(n) for n in re.findall(r"Indexed (\d+) new.* (\d+) unchanged", indexing)[0]
+    )
     # the photos whose rows were lost, and those whose vectors were, are encoded again
     assert new >= 96 - recovered and new + unchanged == 96, indexing
     assert photos_in_status(data) == 96

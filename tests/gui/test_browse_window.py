@@ -43,7 +43,7 @@ def test_idle_window_browses_the_library_newest_first_under_month_headers(
     # the first screen's thumbnails are painted (not placeholders) once they arrive
     grid = window.browse.grid
     qtbot.waitUntil(
-        lambda: (grid.viewport().repaint() or window.browse.delegate.painted_thumbnails > 0),
+        lambda: grid.viewport().repaint() or window.browse.delegate.painted_thumbnails > 0,
         timeout=10_000,
     )
     assert grid.row_at(grid.visual_rect(0).center()) == 0
@@ -146,9 +146,7 @@ def _files(*paths: Path) -> QMimeData:
     return mime
 
 
-def test_a_drop_replaces_the_query_image_and_ctrl_drop_adds_one(
-    qtbot, make_window, library_photos
-):
+def test_a_drop_replaces_the_query_image_and_ctrl_drop_adds_one(qtbot, make_window, library_photos):
     window = make_window([library_photos])
     wait_indexed(qtbot, window)
     star, circle, square = (sorted(library_photos.glob(f"*-{name}.*"))[0]
@@ -238,8 +236,9 @@ def test_removing_a_folder_takes_its_photos_off_the_screen(
     with qtbot.waitSignal(window.session.folders_changed, timeout=10_000):
         window.library_actions.remove_folder(other, confirm=False)
     qtbot.waitUntil(
-        lambda: window.results.hits()
-        and not any(h.path.parent == other for h in window.results.hits()),
+        lambda: (
+            window.results.hits() and not any(h.path.parent == other for h in window.results.hits())
+        ),
         timeout=10_000,
     )
     window.search_bar.clear()
@@ -289,8 +288,10 @@ def test_folders_that_cannot_be_read_are_listed_and_marked(
     away.rename(away.with_name("unplugged"))
     window.browse.reload()
     qtbot.waitUntil(
-        lambda: window.sidebar.folder_item(away) is not None
-        and "offline" in window.sidebar.folder_item(away).text(0),
+        lambda: (
+            window.sidebar.folder_item(away) is not None
+            and "offline" in window.sidebar.folder_item(away).text(0)
+        ),
         timeout=10_000,
     )
     window.sidebar.choose(away)

@@ -249,5 +249,3 @@ def test_rows_stay_when_hits_only_add_to_the_end(qapp):
     assert not model.keeps_rows(_hits(9, 1))  # another list altogether
     model.set_sort("date")  # newest first: an added hit can land anywhere
     assert not model.keeps_rows(more + _hits(1, 8)) and model.keeps_rows(more)
-
-

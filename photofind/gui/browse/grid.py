@@ -210,7 +210,9 @@ class BrowseGrid(QAbstractScrollArea):
                 font.setBold(True)
                 painter.setFont(font)
                 painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, section_title(section, file_dated))
+                painter.drawText(
+                    box, Qt.AlignmentFlag.AlignVCenter, section_title(section, file_dated)
+                )
                 font.setBold(False)
                 painter.setFont(font)
         option = QStyleOptionViewItem()

@@ -135,7 +135,9 @@ class BrowsePage(QWidget):
         grid, old = self.grid, self.model.rows
         same_scope = old.folder == rows.folder and self.loaded_once
         keep_ids = old.order.ids[grid.selected_rows()] if same_scope else np.empty(0, np.int64)
-        current_id = old.photo_id(grid.current) if same_scope and 0 <= grid.current < len(old) else None
+        current_id = (
+            old.photo_id(grid.current) if same_scope and 0 <= grid.current < len(old) else None
+        )
         visible = grid.visible_rows()
         top_id = old.photo_id(visible.start) if same_scope and len(visible) else None
         at_top = grid.verticalScrollBar().value() == 0

@@ -104,7 +104,9 @@ class BrowseWiring(QObject):
         them); a scope inside it goes back to All photos when the sidebar's tree comes."""
         if change.added or not change.changed:
             return
-        gone = [h.photo_id for h in self.window.results.hits() if h.path.is_relative_to(change.folder)]
+        gone = [
+            h.photo_id for h in self.window.results.hits() if h.path.is_relative_to(change.folder)
+        ]
         if gone:
             self.window.results.forget(gone)
             self.window._update_page()

@@ -79,7 +79,8 @@ class FailuresDialog(QDialog):
     def text(self) -> str:
         marks = [os.sep] * len(self.folders) + [""] * (len(self.failures) - len(self.folders))
         return "\n".join(
-            f"{path}{mark}\t{reason}" for (path, reason), mark in zip(self.failures, marks, strict=True)
+            f"{path}{mark}\t{reason}"
+            for (path, reason), mark in zip(self.failures, marks, strict=True)
         )
 
     def copy(self) -> None:
