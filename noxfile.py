@@ -22,6 +22,7 @@ ROOT = Path(__file__).parent
 # A plain 'torch' pulls a multi-GB CUDA build; this one is the CPU build (dev tools only).
 TORCH = "torch==2.13.0"
 PYTHON = "3.11"
+LINTED = ["photofind", "tests", "models", "benchmarks", "scripts", "packaging", "noxfile.py"]
 
 
 def _project() -> dict:
@@ -36,20 +37,8 @@ def _requirement_name(requirement: str) -> str:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6", "import-linter>=2.0")
     session.install("--no-deps", "-e", ".")  # import-linter reads the package's imports
-    session.run(
-        "ruff", "check", "photofind", "tests", "models", "benchmarks", "scripts", "noxfile.py"
-    )
-    session.run(
-        "ruff",
-        "format",
-        "--check",
-        "photofind",
-        "tests",
-        "models",
-        "benchmarks",
-        "scripts",
-        "noxfile.py",
-    )
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
     session.run("lint-imports")
 
 

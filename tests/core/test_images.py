@@ -500,22 +500,13 @@ def test_read_info_placeholder_datetime_is_none(tmp_path: Path) -> None:
     assert read_info(path).taken_at is None
 
 
-def test_image_extensions() -> None:
-    assert sorted(IMAGE_EXTENSIONS) == sorted(
-        [
-            ".jpg",
-            ".jpeg",
-            ".png",
-            ".webp",
-            ".gif",
-            ".bmp",
-            ".tif",
-            ".tiff",
-            ".heic",
-            ".heif",
-            ".avif",
-            *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".raf", ".rw2", ".pef", ".srw"),
-        ]
-    )
-    assert isinstance(IMAGE_EXTENSIONS, frozenset)
-    assert all(ext == ext.lower() and ext.startswith(".") for ext in IMAGE_EXTENSIONS)
+def test_every_listed_extension_is_found_by_the_scanner_in_any_case(tmp_path: Path) -> None:
+    """What the scanner picks up is decided by this list: every suffix in it, whatever its
+    case, is a photo name; other suffixes and hidden files are not."""
+    from photofind.core.scanner import is_photo_name
+
+    assert {".jpg", ".jpeg", ".png", ".heic", ".avif", ".dng"} <= IMAGE_EXTENSIONS
+    for ext in IMAGE_EXTENSIONS:
+        assert is_photo_name("photo" + ext) and is_photo_name("photo" + ext.upper())
+    for name in ("notes.txt", "movie.mp4", "photo.jpg.part", ".hidden.jpg", "jpg"):
+        assert not is_photo_name(name)
