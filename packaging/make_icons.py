@@ -1,5 +1,5 @@
 """Write packaging/windows/photofind.ico and packaging/macos/photofind.icns from the one
-source of photofind's icon, the SVG in photofind.gui.icon (as assets/ is written).
+source of photofind's icon, photofind/assets/photofind.svg (as the PNGs beside it are).
 
     QT_QPA_PLATFORM=offscreen python packaging/make_icons.py
 """

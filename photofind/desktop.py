@@ -6,14 +6,16 @@
 very interpreter (``sys.executable -m photofind gui``), so it works from a virtual
 environment without photofind on the PATH; from the frozen app, that executable itself.
 
-``python -m photofind.desktop --write-assets assets`` regenerates the icon files in the
-repository's ``assets/`` folder from the SVG in :mod:`photofind.gui.icon`.
+``python -m photofind.desktop --write-assets photofind/assets`` renders the PNG sizes in the
+package's ``assets/`` folder from its SVG, the icon's one source (this needs Qt; installing the
+entry only copies the files).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.resources
 import os
 import sys
 import tempfile
@@ -78,17 +80,24 @@ def data_home() -> Path:
     return Path(value) if os.path.isabs(value) else Path.home() / ".local" / "share"
 
 
-def write_icons(hicolor: Path) -> list[Path]:
-    """The SVG and every PNG size into a hicolor-layout folder."""
-    from photofind.gui.icon import ICON_SVG, PNG_SIZES, png_bytes
+PNG_SIZES = (16, 32, 48, 64, 128, 256)
+ASSETS = importlib.resources.files("photofind") / "assets"
 
+
+def icon_svg() -> str:
+    """The icon's one source, shipped as package data."""
+    return (ASSETS / f"{APP_ID}.svg").read_text(encoding="utf-8")
+
+
+def write_icons(hicolor: Path) -> list[Path]:
+    """The SVG and every PNG size into a hicolor-layout folder (copied: no Qt needed)."""
     written = []
     svg = hicolor / "scalable" / "apps" / f"{APP_ID}.svg"
-    _write_atomic(svg, ICON_SVG.encode())
+    _write_atomic(svg, (ASSETS / f"{APP_ID}.svg").read_bytes())
     written.append(svg)
     for size in PNG_SIZES:
         png = hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
-        _write_atomic(png, png_bytes(size))
+        _write_atomic(png, (ASSETS / f"{APP_ID}-{size}.png").read_bytes())
         written.append(png)
     return written
 
@@ -110,12 +119,11 @@ def install_desktop_entry(data_dir: Path | None = None) -> list[Path]:
 
 
 def write_assets(folder: Path) -> list[Path]:
-    """The repository's assets/: photofind.svg and photofind-<size>.png."""
-    from photofind.gui.icon import ICON_SVG, PNG_SIZES, png_bytes
+    """Render photofind-<size>.png into ``folder`` from the SVG (a dev tool: needs Qt)."""
+    from photofind.gui.icon import png_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / f"{APP_ID}.svg"]
-    _write_atomic(written[0], ICON_SVG.encode())
+    written = []
     for size in PNG_SIZES:
         path = folder / f"{APP_ID}-{size}.png"
         _write_atomic(path, png_bytes(size))

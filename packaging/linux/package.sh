@@ -36,8 +36,8 @@ ln -s /opt/photofind/photofind "$stage/usr/bin/photofind"
 install -m 644 "$HERE/photofind.desktop" "$stage/usr/share/applications/photofind.desktop"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@DATE@/$DATE/" "$HERE/photofind.metainfo.xml" \
     > "$stage/usr/share/metainfo/photofind.metainfo.xml"
-install -m 644 "$ROOT/assets/photofind.svg" "$stage/usr/share/icons/hicolor/scalable/apps/"
-for png in "$ROOT"/assets/photofind-*.png; do
+install -m 644 "$ROOT/photofind/assets/photofind.svg" "$stage/usr/share/icons/hicolor/scalable/apps/"
+for png in "$ROOT"/photofind/assets/photofind-*.png; do
     size="$(basename "$png" .png)"; size="${size#photofind-}"
     install -D -m 644 "$png" "$stage/usr/share/icons/hicolor/${size}x${size}/apps/photofind.png"
 done

@@ -10,8 +10,8 @@ import html
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
-from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.humanize import approx_size, plural
+from photofind.core.models import BUILTIN_MODELS
 from photofind.core.models.registry import MULTILINGUAL, Registry
 from photofind.gui.text import MAKING_DEMO, MODEL_HELP
 

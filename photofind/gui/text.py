@@ -9,8 +9,8 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import MODEL_ENV
+from photofind.core.models import BUILTIN_MODELS
 
 MODEL_HELP = (
     "To search your own photos, choose a real CLIP model in <b>Library ▸ Models…</b>: "

@@ -3,12 +3,17 @@ desktop entry and icons, and the start-up message for a broken model."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
 from photofind import desktop
@@ -18,7 +23,7 @@ from photofind.core.demo import demo_folder, ensure_demo_photos
 from photofind.core.settings import Settings, load_settings, save_settings
 from photofind.core.thumbnails import ThumbnailCache, bucket_for
 from photofind.gui import app
-from photofind.gui.icon import ICON_SVG, PNG_SIZES
+from photofind.gui.icon import ICON_SVG, PNG_SIZES, png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,7 +90,7 @@ def test_demo_photos_are_made_once(tmp_path, monkeypatch):
     assert ensure_demo_photos(paths, count=6) == folder and calls == []
 
 
-def test_desktop_entry_and_icons(tmp_path, qapp):
+def test_desktop_entry_and_icons(tmp_path):
     written = desktop.install_desktop_entry(tmp_path)
     entry = tmp_path / "applications" / "photofind.desktop"
     assert entry in written
@@ -93,19 +98,42 @@ def test_desktop_entry_and_icons(tmp_path, qapp):
     assert f"Exec={desktop._quote_exec(sys.executable)} -m photofind gui" in text
     assert "Icon=photofind" in text and "Categories=Graphics;Photography;" in text
     for size in PNG_SIZES:
-        assert (
-            tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photofind.png"
-        ).is_file()
+        png = tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photofind.png"
+        with Image.open(png) as image:
+            assert image.format == "PNG" and image.size == (size, size)
     assert (
         tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "photofind.svg"
     ).read_text() == ICON_SVG
     assert desktop._quote_exec("/opt/my env/python") == '"/opt/my env/python"'
 
 
-def test_assets_are_rendered_from_the_icon_source():
-    assert (ROOT / "assets" / "photofind.svg").read_text() == ICON_SVG
+def test_install_desktop_needs_no_qt(tmp_path):
+    """The menu entry and icons are copied from package data: with PySide6 made unimportable,
+    'photofind install-desktop' still writes every file."""
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "from photofind.cli import main\n"
+        "sys.exit(main(['install-desktop']))\n"
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "applications" / "photofind.desktop").is_file()
+    assert len(list((tmp_path / "icons" / "hicolor").glob("*/apps/photofind.*"))) == 7
+
+
+def test_the_packaged_pngs_are_the_svg_rendered(qapp):
+    """photofind/assets holds the SVG and the PNG sizes made from it (write-assets)."""
+    assets = ROOT / "photofind" / "assets"
+    assert (assets / "photofind.svg").read_text() == ICON_SVG
     for size in PNG_SIZES:
-        assert (ROOT / "assets" / f"photofind-{size}.png").is_file()
+        with Image.open(assets / f"photofind-{size}.png") as image:
+            assert image.size == (size, size)
+            packaged = np.asarray(image.convert("RGBA"), dtype=np.int16)
+        rendered = Image.open(io.BytesIO(png_bytes(size))).convert("RGBA")
+        assert np.abs(packaged - np.asarray(rendered, dtype=np.int16)).max() <= 8
 
 
 def test_a_broken_model_gives_a_plain_message(tmp_path, qapp, monkeypatch):

@@ -1,11 +1,12 @@
-"""Models beyond the built-in one: the recommended list, install/import/remove, the
-active model and the int8 image encoder.
+"""Models: which are built in (``BUILTIN_MODELS``), the recommended list, install/import/remove,
+the active model and the int8 image encoder.
 
 ``registry``: the recommended models (registry.json). ``store``: what is on disk and which
 model is active. ``download``: talking to the Hugging Face hub. ``install``: the install
 and import generators. ``quantize``: the int8 image encoder.
 """
 
+from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.models.registry import Registry, RegistryModel, load_registry
 from photofind.core.models.store import (
     ModelOptions,
@@ -23,6 +24,7 @@ from photofind.core.models.store import (
 )
 
 __all__ = [
+    "BUILTIN_MODELS",
     "ModelOptions",
     "ModelStatus",
     "Registry",

@@ -11,9 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from photofind.core import humanize
-from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import AppPaths
-from photofind.core.models import ModelStatus
+from photofind.core.models import BUILTIN_MODELS, ModelStatus
 from photofind.core.models.install import InstallProgress
 from photofind.core.models.install_progress import INSTALL_STEPS
 from photofind.core.models.store import is_installed
