@@ -31,6 +31,7 @@ import numpy as np
 
 from photofind.core.catalog import Catalog
 from photofind.core.classify import LabelProbability, ZeroShotClassifier
+from photofind.core.clip.vocabulary import unknown_words
 from photofind.core.collection_store import (
     EXCLUDE,
     INCLUDE,
@@ -244,9 +245,17 @@ class CollectionService:
     def _queries(self, collection: Collection) -> np.ndarray:
         vectors = self.vectors
         return np.concatenate(
-            [self._text_vectors(collection.descriptions),
+            [self._text_vectors(self.readable(collection)),
              vectors.matrix[vectors.rows_of(collection.examples)]]
         ).astype(np.float32)  # fmt: skip
+
+    def readable(self, collection: Collection) -> tuple[str, ...]:
+        """The descriptions the model can read. One with words outside its vocabulary (the
+        demo model knows only colours and shapes: "a photo of a pet") would still come out
+        as some vector and match photos at random, so it is left out; a collection with none
+        left holds only the photos the user put in it."""
+        encoder = self.classifier.encoder
+        return tuple(d for d in collection.descriptions if not unknown_words(encoder, d))
 
     def _decide(
         self, collection: Collection, scores: np.ndarray

@@ -13,20 +13,13 @@ A notice speaks of the problem; the front end adds its own remedy (a command, a 
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import numpy as np
-
-from photofind.core.clip.bundle import ModelBundle
 from photofind.core.clip.encoder import ClipEncoder
 from photofind.core.clip.language import DEFAULT_LANGUAGE, detect_language
+from photofind.core.clip.vocabulary import unknown_words
 from photofind.core.models.registry import MULTILINGUAL, load_registry
 
-KNOWN_TOKENS_FILE = "known_tokens.json"
 BUILTIN_LANGUAGES = {"tiny-shapes": ("en",)}
 LANGUAGE, VOCABULARY = "language", "vocabulary"
 LANGUAGE_NAMES = {
@@ -57,39 +50,6 @@ def model_languages(name: str) -> tuple[str, ...] | None:
         return BUILTIN_LANGUAGES[name]
     entry = load_registry().get(name)
     return entry.languages if entry is not None else None
-
-
-@cache
-def _known_tokens(textual_folder: Path) -> frozenset[int] | None:
-    try:
-        data = json.loads((textual_folder / KNOWN_TOKENS_FILE).read_text(encoding="utf-8"))
-        return frozenset(int(i) for i in data["token_ids"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a damaged list only loses this warning, never a search
-
-
-def known_tokens(bundle: ModelBundle) -> frozenset[int] | None:
-    """The token ids a partial-vocabulary bundle has rows for; None: it has them all."""
-    return _known_tokens(bundle.tokenizer_json.parent)
-
-
-def unknown_words(encoder: ClipEncoder, text: str) -> tuple[str, ...]:
-    """The words of ``text`` that use a token the model has no row for."""
-    known = known_tokens(encoder.bundle)
-    if known is None:
-        return ()
-    # Punctuation is no word: "circle!" is understood when "circle" is.
-    words = list(dict.fromkeys(re.findall(r"\w+", text)))
-    if not words:
-        return ()
-    ids, lengths = encoder.tokenize(words)
-    unknown = []
-    for word, row, length in zip(words, ids, lengths, strict=True):
-        if any(int(i) not in known for i in np.asarray(row)[: int(length)]):
-            unknown.append(word)
-    return tuple(unknown)
 
 
 def query_notices(encoder: ClipEncoder, text: str) -> tuple[QueryNotice, ...]:

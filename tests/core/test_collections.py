@@ -252,6 +252,25 @@ def test_collections_are_catalog_rows_written_in_one_step(fresh, tmp_path: Path)
     assert rows == [("kept", 0, 1, 1), ("sensitive", 1, None, 1)]
 
 
+def test_descriptions_the_model_cannot_read_match_nothing(fresh):
+    """tiny-shapes knows colours and shapes only: a built-in such as Pets would otherwise
+    match whatever its unknown words happen to land near. A collection keeps the photos the
+    user put in it, and its readable descriptions still work."""
+    lib, photos = fresh
+    counts = lib.collections.counts()
+    unreadable = [
+        c.name for c in lib.collections.all() if c.builtin and not lib.collections.readable(c)
+    ]
+    assert {"pets", "food", "people", "vehicles"} <= set(unreadable)
+    assert all(counts[name] == 0 for name in unreadable), sorted(counts.items())
+    lib.collections.add("reds", ["a photo of my cat", query_for("red", "circle")])
+    truth = {p.path for p in photos if (p.colour, p.shape) == ("red", "circle")}
+    assert lib.collections.readable(lib.collections.get("reds")) == (query_for("red", "circle"),)
+    assert member_paths(lib, "reds") == truth
+    lib.collections.include("pets", [photos[0].path])
+    assert member_paths(lib, "pets") == {photos[0].path}
+
+
 def test_a_photos_top_labels_come_from_the_builtin_set(shared):
     lib, photos = shared
     photo_id = lib.catalog.photo_by_path(photos[0].path).id

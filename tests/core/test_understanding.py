@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from photofind.core.clip import ClipEncoder
+from photofind.core.clip.vocabulary import known_tokens
 from photofind.core.understanding import (
     LANGUAGE,
     VOCABULARY,
-    known_tokens,
     model_languages,
     query_notices,
 )
