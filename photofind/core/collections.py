@@ -371,8 +371,11 @@ class CollectionService:
     def labels_for(self, photo_id: int, top: int = TOP_LABELS) -> list[LabelProbability]:
         """A photo's most probable labels among the built-in collections that are not
         sensitive (probabilities over all of those labels, summing to 1); empty when the
-        photo has no vector for this model."""
+        photo has no vector for this model. Labels the model cannot read are left out, and
+        with fewer than two left there is nothing to tell apart: no labels."""
+        encoder = self.classifier.encoder
+        labels = [label for label in builtin_labels() if not unknown_words(encoder, label)]
         _, vectors = self.catalog.embeddings(self.model_id, [photo_id])
-        if len(vectors) == 0:
+        if len(vectors) == 0 or len(labels) < 2:
             return []
-        return list(self.classifier.rank(vectors, builtin_labels())[0][:top])
+        return list(self.classifier.rank(vectors, labels)[0][:top])

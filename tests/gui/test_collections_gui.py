@@ -283,8 +283,13 @@ def test_sensitive_photos_are_blurred_in_the_grid_only_with_the_option_on(
 
 
 def test_the_viewer_blurs_a_sensitive_photo_until_clicked_and_shows_its_labels(
-    qtbot, make_window, library_photos
+    qtbot, make_window, library_photos, monkeypatch
 ):
+    # Labels the demo model can read (it reads none of the built-in ones: pet, food, ...).
+    monkeypatch.setattr(
+        "photofind.core.collections.builtin_labels",
+        lambda: ["blue star", "red circle", "green square", "yellow triangle"],
+    )
     window = indexed_window(qtbot, make_window, library_photos)
     panel = window.collections
     make_collection(qtbot, window, "blue stars", "a blue star", sensitive=True)
