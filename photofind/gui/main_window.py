@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.index_status = IndexStatus(self)
         self.model_status = ModelStatus(self)
         self.photo_actions = PhotoActions(session, self.system, self.input.find_similar, self)
+        self.photo_actions.menu_parts.append(self.results.group_menu)
         self.places = BrowseWiring(self)
         self.browse, self.sidebar = self.places.page, self.places.sidebar
         self.collections = CollectionsPanel(self)

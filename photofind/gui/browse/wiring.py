@@ -104,9 +104,8 @@ class BrowseWiring(QObject):
         them); a scope inside it goes back to All photos when the sidebar's tree comes."""
         if change.added or not change.changed:
             return
-        gone = [
-            h.photo_id for h in self.window.results.hits() if h.path.is_relative_to(change.folder)
-        ]
+        every = self.window.results.every_hit()  # the copies hidden in a group's cell too
+        gone = [h.photo_id for h in every if h.path.is_relative_to(change.folder)]
         if gone:
             self.window.results.forget(gone)
             self.window._update_page()

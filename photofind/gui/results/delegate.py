@@ -1,6 +1,9 @@
 """Paints one result cell: the thumbnail fitted in a square with a relevance bar along its
 foot (the score itself is in the tooltip and the viewer), or the divider row above the
-photos that do not match, across the whole width.
+photos that do not match, across the whole width. The cell of a picture kept in several
+photos (copies, other sizes) has a count badge in the picture's top right corner, over a
+stack edge behind it; the badge is white on near-black whatever the palette, since it lies
+on the photo, not on the window.
 
 Painting asks the thumbnail store for the picture; the store decodes only what is asked
 for, so only the cells on screen are ever decoded. Until a thumbnail arrives the cell
@@ -17,7 +20,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photofind.core.search import SearchHit
 from photofind.gui.blur import SensitiveBlur
-from photofind.gui.results.model import DIVIDER_ROLE, HIT_ROLE, RELEVANCE_ROLE
+from photofind.gui.results.groups import Badge
+from photofind.gui.results.model import BADGE_ROLE, DIVIDER_ROLE, HIT_ROLE, RELEVANCE_ROLE
 from photofind.gui.results.pixmaps import Broken, ThumbnailStore
 
 PADDING = 6  # around the picture, inside the cell: room for the selection frame
@@ -28,6 +32,9 @@ MAX_RENDERED = 600
 DIVIDER_HEIGHT = 34  # one line of text with room above and below: a break, not a gap
 BAR_HEIGHT = 4
 BAR_WIDTH = 48  # a gauge to glance at, not a chart: the score is in the tooltip
+BADGE_INSET = 5  # from the picture's corner
+BADGE_PIXELS = 12  # the count's font: bold, readable over any photo at every zoom
+STACK_OFFSET = 4  # the edge of the photo "behind" a group's cell; under PADDING
 
 
 def fitted(width: int, height: int, box: QRect) -> QRect:
@@ -53,6 +60,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.cell_width = 0
         self.row_width = 0
         self.blur: SensitiveBlur | None = None  # sensitive photos drawn blurred (gui/blur.py)
+        self._badge_font: QFont | None = None
+        # Where each badge was last painted, relative to its cell: what a click is tested
+        # against (the picture's place in the cell depends on its proportions).
+        self._badge_areas: dict[int, QRect] = {}
 
     def cell_size(self) -> QSize:
         side = self.size + 2 * PADDING
@@ -102,14 +113,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self.size,
         )
         picture = self.store.pixmap(hit.path, round(self.size * self.device_ratio))
+        badge: Badge | None = index.data(BADGE_ROLE)
         if isinstance(picture, QPixmap) and not picture.isNull():
             if self.blur is not None and self.blur.hides(hit.photo_id):
                 picture = self.blur.pixmap(picture)
             target = fitted(picture.width(), picture.height(), box)
+            if badge is not None and not badge.expanded:
+                self._paint_stack(painter, target, palette)
             painter.drawPixmap(target.topLeft(), self._render(picture, target.size()))
             self.painted_thumbnails += 1
         else:
             target = fitted(hit.width or 4, hit.height or 3, box)
+            if badge is not None and not badge.expanded:
+                self._paint_stack(painter, target, palette)
             painter.setPen(Qt.PenStyle.NoPen)
             base = palette.color(QPalette.ColorRole.Mid)
             base.setAlpha(60)
@@ -125,12 +141,61 @@ class ThumbnailDelegate(QStyledItemDelegate):
         bar = index.data(RELEVANCE_ROLE)
         if bar is not None:  # browsing and filters alone have no scores to show
             self._paint_bar(painter, target, bar, palette)
+        if badge is not None:
+            area = self._paint_badge(painter, target, badge, palette)
+            self._badge_areas[hit.photo_id] = area.translated(-cell.topLeft())
         if state & QStyle.StateFlag.State_HasFocus and state & QStyle.StateFlag.State_Selected:
             pen = palette.color(QPalette.ColorRole.Highlight)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(cell.adjusted(1, 1, -2, -2)), RADIUS + 2, RADIUS + 2)
         painter.restore()
+
+    def badge_area(self, photo_id: int, cell: QRect) -> QRect | None:
+        """Where the badge of ``photo_id`` was painted in ``cell`` (None: not painted)."""
+        area = self._badge_areas.get(photo_id)
+        return None if area is None else area.translated(cell.topLeft())
+
+    def _paint_stack(self, painter: QPainter, target: QRect, palette: QPalette) -> None:
+        """The edge of a second photo behind the picture: more than one photo in the cell."""
+        behind = QRectF(target.translated(STACK_OFFSET, -STACK_OFFSET))
+        edge = palette.color(QPalette.ColorRole.Text)
+        edge.setAlpha(70)
+        fill = palette.color(QPalette.ColorRole.Mid)
+        fill.setAlpha(150)
+        painter.setPen(edge)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(behind, RADIUS, RADIUS)
+
+    def _paint_badge(
+        self, painter: QPainter, target: QRect, badge: Badge, palette: QPalette
+    ) -> QRect:
+        """The count in a pill at the picture's top right corner; returns where it is."""
+        if self._badge_font is None:
+            font = QFont(painter.font())
+            font.setBold(True)
+            font.setPixelSize(BADGE_PIXELS)
+            self._badge_font = font
+        painter.save()
+        painter.setFont(self._badge_font)
+        metrics = painter.fontMetrics()
+        height = metrics.height() + 4
+        width = max(height, metrics.horizontalAdvance(badge.text) + 12)
+        area = QRect(target.right() - BADGE_INSET - width + 1, target.top() + BADGE_INSET,
+                     width, height)  # fmt: skip
+        if badge.expanded:  # open: the selection's colour, as a toggled button has
+            back = palette.color(QPalette.ColorRole.Highlight)
+            text = palette.color(QPalette.ColorRole.HighlightedText)
+        else:
+            back, text = QColor(20, 20, 20, 215), QColor(255, 255, 255)
+        painter.setPen(QColor(255, 255, 255, 170))
+        painter.setBrush(back)
+        painter.drawRoundedRect(QRectF(area).adjusted(0.5, 0.5, -0.5, -0.5),
+                                height / 2, height / 2)  # fmt: skip
+        painter.setPen(text)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter, badge.text)
+        painter.restore()
+        return area
 
     def _render(self, picture: QPixmap, size: QSize) -> QPixmap:
         """``picture`` scaled to ``size`` with rounded corners, made once and kept."""

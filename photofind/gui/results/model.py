@@ -9,6 +9,10 @@ for the closest photos anyway. Changing the order never searches again.
 
 The divider is a row of its own (no photo in it) that the delegate paints across the whole
 width; every list of photos (:meth:`ResultsModel.hits`) leaves it out.
+
+Photos that show one picture (copies, re-encodes: :mod:`photofind.gui.results.groups`) take
+one row, their best-ranked photo's, until the user expands the group: its other photos then
+follow that row. The count of matches counts pictures, so copies do not inflate it.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from photofind.core.result_groups import Groups
 from photofind.core.search import SearchHit
+from photofind.gui.results.groups import Badge, PictureGroups
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 2  # None: no score to show (filters alone, browsing)
 RELEVANCE_ROLE = Qt.ItemDataRole.UserRole + 3  # 0..1, the relevance bar's length
 DIVIDER_ROLE = Qt.ItemDataRole.UserRole + 4  # the divider row's text; None on photo rows
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 5  # a Badge on the photos of a group; None otherwise
 
 DIVIDER_TEXT = "Other photos, less likely"
 SORTS = ("relevance", "date", "oldest")  # best match first, newest first, oldest first
@@ -73,7 +80,7 @@ def relevance(score: float, spread: tuple[float, float], best: float) -> float:
     return min(1.0, max(0.0, (score - mean) / (best - mean)))
 
 
-def tooltip(hit: SearchHit, scored: bool = True) -> str:
+def tooltip(hit: SearchHit, scored: bool = True, badge: Badge | None = None) -> str:
     lines = [
         f"<b>{html.escape(hit.path.name)}</b>",
         html.escape(str(hit.path.parent)),
@@ -82,7 +89,18 @@ def tooltip(hit: SearchHit, scored: bool = True) -> str:
     if scored:
         verdict = "a good match" if hit.match else "less likely"
         lines.append(f"Score: {hit.score:.3f} ({verdict})")
+    if badge is not None:
+        lines.append(badge_tooltip(badge))
     return "<br>".join(lines)
+
+
+def badge_tooltip(badge: Badge) -> str:
+    if badge.expanded:
+        return (f"Photo {badge.place} of {badge.count} of the same picture; click the badge "
+                "to show the picture once.")  # fmt: skip
+    return (f"{badge.count} photos of the same picture (copies, other sizes or formats); "
+            "click the badge to show them all. Opening, copying, trashing or dragging this "
+            "cell acts on this photo only.")  # fmt: skip
 
 
 def _newest_first(hit: SearchHit) -> tuple:
@@ -108,24 +126,39 @@ class ResultsModel(QAbstractListModel):
         self._spread = (0.0, 0.0)
         self._best = 0.0
         self._closest = False  # show the other photos when nothing matches
+        self._pictures = PictureGroups()
+        self._match_copies = 0  # matches that are copies of a picture counted once
 
     # -- what is shown --------------------------------------------------------------------
 
-    def _arrange(self, hits: list[SearchHit]) -> list[Row]:
-        matches = [h for h in hits if h.match]
-        rest = [h for h in hits if not h.match]
+    def _arrange(self, hits: list[SearchHit], pictures: PictureGroups | None = None) -> list[Row]:
+        pictures = pictures or self._pictures
+        shown = [h for h in hits if not pictures.is_copy(h.photo_id)]
+        matches = [h for h in shown if h.match]
+        rest = [h for h in shown if not h.match]
         if self._sort == "date":
             matches.sort(key=_newest_first)
         elif self._sort == "oldest":
             matches.sort(key=_oldest_first)
         if not rest or (not matches and not self._closest):
-            return list(matches)
-        return [*matches, DIVIDER, *rest]
+            rows: list[Row] = list(matches)
+        else:
+            rows = [*matches, DIVIDER, *rest]
+        if not pictures.expanded:
+            return rows
+        by_id = {h.photo_id: h for h in hits}
+        out: list[Row] = []
+        for row in rows:
+            out.append(row)
+            if isinstance(row, SearchHit) and pictures.is_expanded(row.photo_id):
+                out += [by_id[i] for i in pictures.members(row.photo_id)[1:]]
+        return out
 
-    def keeps_rows(self, hits: list[SearchHit]) -> bool:
+    def keeps_rows(self, hits: list[SearchHit], groups: Groups = ()) -> bool:
         """True when showing ``hits`` leaves every row shown where it is (the same rows, or
         more after them): :meth:`set_hits` then keeps the scrolling and the selection."""
-        new = self._arrange(list(hits))
+        pictures = PictureGroups(hits, groups, self._pictures.expanded)
+        new = self._arrange(list(hits), pictures)
         return new[: len(self._rows)] == self._rows
 
     def set_hits(
@@ -136,21 +169,27 @@ class ResultsModel(QAbstractListModel):
         scored: bool = True,
         spread: tuple[float, float] = (0.0, 0.0),
         new_query: bool = False,
+        groups: Groups = (),
     ) -> None:
         """Show ``hits`` (each says whether it is a match). ``matches``: how many photos
         match in all (a search can find more than it returns; default: those in ``hits``);
         ``scored``: False when filters alone listed them; ``spread``: the library's mean and
         standard deviation of scores for the query, for the relevance bars; ``new_query``:
-        another query than the one shown (the closest photos are hidden again).
+        another query than the one shown (the closest photos are hidden again, and every
+        group collapsed); ``groups``: photo ids of hits that show one picture.
 
         When the rows only add to the end of what is shown (the rest of a search whose first
         page is on screen), they are appended: scrolling and selection stay."""
         hits = list(hits)
         if new_query:
             self._closest = False
-        kept = not new_query and self._scored == scored and self.keeps_rows(hits)
+            self._pictures = PictureGroups()
+        kept = not new_query and self._scored == scored and self.keeps_rows(hits, groups)
         bars_moved = spread != self._spread and bool(self._rows)
+        bars_moved |= groups != self._pictures.given  # a badge's count may have changed
         self._all = hits
+        self._pictures = PictureGroups(hits, groups, self._pictures.expanded)
+        self._match_copies = sum(h.match and self._pictures.is_copy(h.photo_id) for h in hits)
         self._matches = sum(h.match for h in hits) if matches is None else matches
         self._scored, self._spread = scored, spread
         self._best = max((h.score for h in hits), default=0.0)
@@ -161,7 +200,7 @@ class ResultsModel(QAbstractListModel):
                 self.beginInsertRows(QModelIndex(), start, len(new) - 1)
                 self._set_rows(new)
                 self.endInsertRows()
-            if bars_moved:  # the library grew a little: the same rows, their bars redrawn
+            if bars_moved:  # the library grew a little: the same rows, bars and badges redrawn
                 self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
             self.summary_changed.emit()
             return
@@ -189,7 +228,61 @@ class ResultsModel(QAbstractListModel):
 
     @property
     def matches(self) -> int:
-        return self._matches
+        """Pictures that match: photos of one picture count once."""
+        return max(0, self._matches - self._match_copies)
+
+    @property
+    def match_copies(self) -> int:
+        """Matching photos left out of :attr:`matches` as copies of a picture counted."""
+        return self._match_copies
+
+    def shown_pictures(self) -> tuple[int, int]:
+        """Pictures shown: (matches, others below the divider), a group's copies uncounted."""
+        pictures = [h for h in self.hits() if not self._pictures.is_copy(h.photo_id)]
+        matching = sum(h.match for h in pictures)
+        return matching, len(pictures) - matching
+
+    def every_hit(self) -> list[SearchHit]:
+        """Every photo the search returned, the copies hidden in a group's cell too."""
+        return list(self._all)
+
+    # -- groups of one picture ------------------------------------------------------------
+
+    def badge(self, row: int) -> Badge | None:
+        hit = self.hit(row)
+        return None if hit is None else self._pictures.badge(hit.photo_id)
+
+    def toggle_group(self, row: int) -> None:
+        """Expand the group of the photo in ``row`` in place (its copies after its first
+        photo), or collapse it; the rows around stay, and so does the selection."""
+        hit = self.hit(row)
+        if hit is None or not self._pictures.members(hit.photo_id):
+            return
+        members = self._pictures.members(hit.photo_id)
+        expanded = self._pictures.toggle(hit.photo_id)
+        first = next(n for n, r in enumerate(self._rows)
+                     if isinstance(r, SearchHit) and r.photo_id == members[0])  # fmt: skip
+        new = self._arrange(self._all)
+        if expanded:
+            self.beginInsertRows(QModelIndex(), first + 1, first + len(members) - 1)
+            self._set_rows(new)
+            self.endInsertRows()
+        else:
+            self.beginRemoveRows(QModelIndex(), first + 1, first + len(members) - 1)
+            self._set_rows(new)
+            self.endRemoveRows()
+        self.dataChanged.emit(self.index(first), self.index(first))
+        self.summary_changed.emit()
+
+    def forget(self, photo_ids: list[int]) -> None:
+        """Photos that left the library (trashed) leave the results, hidden copies too."""
+        gone = set(photo_ids)
+        if not any(h.photo_id in gone for h in self._all):
+            return
+        lost_matches = sum(h.match for h in self._all if h.photo_id in gone)
+        self.set_hits([h for h in self._all if h.photo_id not in gone],
+                      matches=max(0, self._matches - lost_matches), scored=self._scored,
+                      spread=self._spread, groups=self._pictures.given)  # fmt: skip
 
     @property
     def scored(self) -> bool:
@@ -198,7 +291,7 @@ class ResultsModel(QAbstractListModel):
     @property
     def has_closest(self) -> bool:
         """Whether there are photos that do not match, to show below the divider."""
-        return any(not h.match for h in self._all)
+        return any(not h.match and not self._pictures.is_copy(h.photo_id) for h in self._all)
 
     @property
     def divider_row(self) -> int | None:
@@ -253,7 +346,9 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.path.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(hit, self._scored)
+            return tooltip(hit, self._scored, self._pictures.badge(hit.photo_id))
+        if role == BADGE_ROLE:
+            return self._pictures.badge(hit.photo_id)
         if role == HIT_ROLE:
             return hit
         if role == SCORE_ROLE:
@@ -261,10 +356,12 @@ class ResultsModel(QAbstractListModel):
         if role == RELEVANCE_ROLE:
             return relevance(hit.score, self._spread, self._best) if self._scored else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            badge = self._pictures.badge(hit.photo_id)
+            copies = "" if badge is None else f", {badge.count} photos of one picture"
             if not self._scored:
-                return hit.path.name
+                return hit.path.name + copies
             verdict = "a good match" if hit.match else "less likely"
-            return f"{hit.path.name}, {verdict}, score {hit.score:.2f}"
+            return f"{hit.path.name}, {verdict}, score {hit.score:.2f}{copies}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

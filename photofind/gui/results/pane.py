@@ -13,7 +13,7 @@ hits wait behind an "N new matches" button in the toolbar, shown when the user c
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from photofind.core.search import SearchHit
 from photofind.gui.results.delegate import ThumbnailDelegate
@@ -34,6 +34,7 @@ def found(outcome: SearchOutcome, shown: list[SearchHit]) -> dict:
         "matches": max(0, outcome.matches - left_out),
         "scored": outcome.scored,
         "spread": outcome.spread,
+        "groups": outcome.groups,
     }
 
 
@@ -103,7 +104,7 @@ class ResultsPane(QWidget):
             or view.underMouse()
             or view.selectionModel().hasSelection()
         )
-        if self.model.keeps_rows(hits) or not in_use:
+        if self.model.keeps_rows(hits, found.get("groups", ())) or not in_use:
             self._hold(None)
             self.model.set_hits(hits, **found)
             return True
@@ -126,7 +127,7 @@ class ResultsPane(QWidget):
         if held is None:
             self.toolbar.show_held(None)
             return
-        shown = {h.photo_id for h in self.model.hits() if h.match}
+        shown = {h.photo_id for h in self.model.every_hit() if h.match}
         self.toolbar.show_held(sum(h.match and h.photo_id not in shown for h in held[0]))
 
     def clear(self) -> None:
@@ -139,15 +140,28 @@ class ResultsPane(QWidget):
         if self._held is not None:
             held, found = self._held
             self._hold(([h for h in held if h.photo_id not in gone], found))
-        hits = self.model.hits()
-        if any(h.photo_id in gone for h in hits):
-            model = self.model
-            left = [h for h in hits if h.photo_id not in gone]
-            model.set_hits(left, matches=max(0, model.matches - (len(hits) - len(left))),
-                           scored=model.scored, spread=model._spread)  # fmt: skip
+        self.model.forget(photo_ids)
+
+    def group_menu(self, menu: QMenu, hits: list[SearchHit]) -> None:
+        """For the photo context menu: "Show all N copies" on a picture kept in several
+        photos, "Show the picture once" on a photo of an expanded one."""
+        if len(hits) != 1 or not self.isVisible():
+            return  # several photos chosen, or the browse grid's menu
+        rows = [r for r in self.model.rows_of(hits[0].path) if self.model.hit(r) == hits[0]]
+        badge = self.model.badge(rows[0]) if rows else None
+        if badge is None:
+            return
+        menu.addSeparator()
+        text = "Show the picture once" if badge.expanded else f"Show all {badge.count} copies"
+        menu.addAction(text, lambda: self.model.toggle_group(rows[0]))
 
     def hits(self) -> list[SearchHit]:
+        """The photos shown, in their order: one per picture where a group is collapsed."""
         return self.model.hits()
+
+    def every_hit(self) -> list[SearchHit]:
+        """Every photo of the results, the copies hidden in a group's cell too."""
+        return self.model.every_hit()
 
     @property
     def has_rows(self) -> bool:
@@ -170,9 +184,9 @@ class ResultsPane(QWidget):
 
     def show_summary(self, elapsed_s: float | None) -> None:
         model = self.model
-        shown = sum(h.match for h in model.hits())
-        closest = len(model.hits()) - shown
-        self.toolbar.set_summary(model.matches, shown, closest, model.scored, elapsed_s)
+        shown, closest = model.shown_pictures()
+        self.toolbar.set_summary(model.matches, shown, closest, model.scored, elapsed_s,
+                                 model.match_copies)  # fmt: skip
 
     # -- view options ---------------------------------------------------------------------
 

@@ -31,6 +31,12 @@ def summary(matches: int, shown: int, closest: int, scored: bool, elapsed_s: flo
     return words
 
 
+def copies_note(copies: int) -> str:
+    return (f"Counts pictures: {plural(copies, 'more photo', grouped=True)} "
+            f"{'is a copy' if copies == 1 else 'are copies'} of a picture counted once "
+            "(the same picture in another size or format), shown in its cell with a count.")  # fmt: skip
+
+
 class ResultsToolbar(QWidget):
     sort_changed = Signal(str)
     zoom_changed = Signal(int)
@@ -103,6 +109,9 @@ class ResultsToolbar(QWidget):
         self.summary.setText("Searching…")
 
     def set_summary(
-        self, matches: int, shown: int, closest: int, scored: bool, elapsed_s: float | None
-    ) -> None:
+        self, matches: int, shown: int, closest: int, scored: bool, elapsed_s: float | None,
+        copies: int = 0,
+    ) -> None:  # fmt: skip
+        """``copies``: matching photos not counted, being copies of a picture counted."""
         self.summary.setText(summary(matches, shown, closest, scored, elapsed_s))
+        self.summary.setToolTip(copies_note(copies) if copies else "")

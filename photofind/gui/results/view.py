@@ -4,17 +4,21 @@ Keys: Enter, Space or a double click open the photo in the viewer, Esc goes back
 search field, Ctrl+wheel zooms. Results drag out as file
 URLs (the model provides the mime data); the grid never accepts drops itself, so a photo
 dropped on it reaches the window, which searches for it.
+
+A click on a cell's count badge (a picture kept in several photos) expands its group in
+place or collapses it, without selecting; so do + and - on the current cell, for the
+keyboard.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
 from photofind.core.search import SearchHit
 from photofind.gui.results.delegate import ThumbnailDelegate
-from photofind.gui.results.model import HIT_ROLE, ResultsModel
+from photofind.gui.results.model import BADGE_ROLE, HIT_ROLE, ResultsModel
 
 MIN_THUMBNAIL = 64
 MAX_THUMBNAIL = 384
@@ -39,6 +43,7 @@ class ResultsView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # one size hint for all: layout of 10,000 rows is instant
         self._row_width = 0
+        self._badge_pressed = False
         model.modelReset.connect(self._check_divider)
         model.rowsInserted.connect(self._check_divider)
         self.setLayoutMode(QListView.LayoutMode.SinglePass)
@@ -113,6 +118,45 @@ class ResultsView(QListView):
         hits = [model.index(r, 0).data(HIT_ROLE) for r in rows]
         return [h for h in hits if h is not None]  # the divider row is no photo
 
+    def badge_at(self, pos: QPoint) -> QModelIndex | None:
+        """The cell whose count badge is under ``pos`` (viewport coordinates), if any."""
+        index = self.indexAt(pos)
+        hit = index.data(HIT_ROLE) if index.isValid() else None
+        if hit is None or index.data(BADGE_ROLE) is None:
+            return None
+        area = self._delegate.badge_area(hit.photo_id, self.visualRect(index))
+        return index if area is not None and area.adjusted(-3, -3, 3, 3).contains(pos) else None
+
+    def toggle_group(self, index: QModelIndex) -> None:
+        model = self.model()
+        if isinstance(model, ResultsModel):
+            model.toggle_group(index.row())
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        badge = self.badge_at(event.position().toPoint())
+        if badge is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._badge_pressed = True
+            self.toggle_group(badge)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        # The release of a click on a badge would select the cell under it: the click was
+        # for the group, not the photo.
+        if self._badge_pressed:
+            self._badge_pressed = False
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        # A quick second click on a badge is one more toggle, never "open the photo".
+        if self.badge_at(event.position().toPoint()) is not None:
+            self.mousePressEvent(event)
+            return
+        super().mouseDoubleClickEvent(event)
+
     def _on_double_click(self, index) -> None:
         hit = index.data(HIT_ROLE)
         if hit is not None:
@@ -135,14 +179,30 @@ class ResultsView(QListView):
         if key == Qt.Key.Key_Escape:
             self.escape_pressed.emit()
             return
+        if self._toggles_group(event):
+            return
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_requested.emit()
             return
         super().keyPressEvent(event)
 
+    def _toggles_group(self, event) -> bool:
+        """+ expands the current cell's group, - collapses it (Ctrl with them zooms)."""
+        index = self.currentIndex()
+        badge = index.data(BADGE_ROLE) if index.isValid() else None
+        if badge is None or event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False
+        opens, closes = event.key() == Qt.Key.Key_Plus, event.key() == Qt.Key.Key_Minus
+        if (opens and not badge.expanded) or (closes and badge.expanded):
+            self.toggle_group(index)
+            return True
+        return opens or closes
+
     def focusInEvent(self, event) -> None:  # noqa: N802
         # A visible focus cell from the first key on: the first photo when none is current.
-        if not self.currentIndex().isValid() and self.model().rowCount():
+        # Not for a click, which chooses its own cell (or, on a badge, none).
+        keyboard = event.reason() != Qt.FocusReason.MouseFocusReason
+        if keyboard and not self.currentIndex().isValid() and self.model().rowCount():
             self.setCurrentIndex(self.model().index(0, 0))
         super().focusInEvent(event)
 

@@ -3,7 +3,10 @@
 The typed text is read by the core's parser (:func:`~photofind.core.query.parse_query`, the
 one the command line uses); the query images join its terms, and the search says which
 results are matches (:meth:`~photofind.core.search.SearchService.find` with the closest
-other photos after them), so the window can show the matches above a divider.
+other photos after them), so the window can show the matches above a divider. The hits that
+show one picture (copies, re-encodes) are grouped here too
+(:func:`~photofind.core.result_groups.same_picture_groups`), so the window shows each picture
+once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from photofind.core.collections import CollectionService
 from photofind.core.errors import PhotofindError
 from photofind.core.filters import QueryError
 from photofind.core.query import Query, Term, parse_query
+from photofind.core.result_groups import Groups, same_picture_groups
 from photofind.core.search import SearchHit, SearchResult, SearchService
 from photofind.core.understanding import QueryNotice, query_notices
 from photofind.gui.workers import track_thread
@@ -60,6 +64,7 @@ class SearchOutcome:
     query_error: str | None = None
     notices: tuple[QueryNotice, ...] = ()  # what the model cannot read in the query
     spread: tuple[float, float] = (0.0, 0.0)  # the library's mean and sd of scores for it
+    groups: Groups = ()  # photo ids of hits that show one picture, each best-ranked first
 
     @property
     def seq(self) -> int:
@@ -148,13 +153,13 @@ class SearchThread(QThread):
             query_error: str | None = None, notices: tuple[QueryNotice, ...] = (),
             complete: bool = True,
         ) -> SearchOutcome:  # fmt: skip
-            elapsed = time.perf_counter() - started
             if result is None:
-                return SearchOutcome(request, [], elapsed, error, complete, size,
-                                     query_error=query_error)  # fmt: skip
-            return SearchOutcome(request, list(result.hits), elapsed, error, complete, size,
-                                 result.matches, result.scored, query_error, notices,
-                                 result.spread)  # fmt: skip
+                return SearchOutcome(request, [], time.perf_counter() - started, error,
+                                     complete, size, query_error=query_error)  # fmt: skip
+            groups = picture_groups(service, result)
+            return SearchOutcome(request, list(result.hits), time.perf_counter() - started,
+                                 error, complete, size, result.matches, result.scored,
+                                 query_error, notices, result.spread, groups)  # fmt: skip
 
         try:
             query = with_images(parse_query(request.text), request.images)
@@ -195,6 +200,16 @@ class SearchThread(QThread):
             return
         rest = service.find(query, request.k, rest=True, within=within)
         self.searched.emit(outcome(rest, notices=notices))
+
+
+def picture_groups(service: SearchService, result: SearchResult) -> Groups:
+    """The groups of ``result``'s hits that show one picture; none when the catalog cannot
+    be read now, since every hit is then still shown, one cell each."""
+    try:
+        return same_picture_groups(service.catalog, service.index,
+                                   [h.photo_id for h in result.hits])  # fmt: skip
+    except PhotofindError:
+        return ()
 
 
 def with_images(query: Query, images: tuple[Path | bytes, ...]) -> Query:
