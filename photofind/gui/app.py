@@ -3,12 +3,15 @@ window. Nothing else in the GUI opens a library or builds a session.
 
 ``main(paths, model, provider, demo=False)`` is what ``photofind``, ``photofind gui``,
 ``python -m photofind`` and ``photofind demo`` run. Problems a user can fix (no such model,
-a damaged model folder, an unusable data folder) are shown as a plain message with a way
-forward, never as a stack trace; anything else reaches the error sink's dialog and log.
+a damaged model folder, an unusable data folder, a full or read-only disk, a busy library)
+are shown as a plain message with a way forward, never as a stack trace; a damaged catalog
+is offered its repair; anything else reaches the error sink's dialog and log. The sentences
+are the core's, without the command line's ``hint``: the window offers buttons instead.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -21,10 +24,19 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from photofind.core import errorsink
 from photofind.core.clip.bundle import BUILTIN_MODELS
 from photofind.core.config import DEFAULT_MODEL, AppPaths, app_paths
-from photofind.core.errors import CatalogError, PhotofindError
+from photofind.core.errors import (
+    CatalogDamagedError,
+    CatalogError,
+    DiskFullError,
+    LibraryBusyError,
+    NotWritableError,
+    PhotofindError,
+)
 from photofind.core.library import Library, open_library
 from photofind.core.models import active_model, model_is_chosen
+from photofind.core.repair import RepairReport, repair_catalog
 from photofind.core.settings import Settings, load_settings
+from photofind.gui.dialogs.repair import run_repair
 
 if TYPE_CHECKING:
     from photofind.gui.main_window import MainWindow
@@ -86,23 +98,35 @@ def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library
         language = load_settings(paths.settings_path).query_language
         try:
             return open_library(paths, model, provider, language), paths
+        except CatalogDamagedError as exc:
+            log.warning("The catalog is damaged: %s", exc)
+            mend = functools.partial(_repair, paths)
+            if run_repair(str(exc), mend) is None:
+                return None
         except PhotofindError as exc:
             log.warning("Cannot open the library: %s", exc)
             box = QMessageBox(QMessageBox.Icon.Warning, "photofind cannot start", str(exc))
             box.setInformativeText(_advice(exc, model))
-            retry_builtin = other_folder = None
+            retry_builtin = other_folder = retry = None
             if not isinstance(exc, CatalogError) and model not in BUILTIN_MODELS:
                 retry_builtin = box.addButton(
                     f"Start with the built-in {DEFAULT_MODEL} model",
                     QMessageBox.ButtonRole.AcceptRole,
                 )
-            if isinstance(exc, CatalogError):
+            if isinstance(exc, PASSING):
+                retry = box.addButton("&Retry", QMessageBox.ButtonRole.AcceptRole)
+                box.setDefaultButton(retry)
+            elif isinstance(exc, CatalogError):
                 other_folder = box.addButton(
                     "Choose another data folder…", QMessageBox.ButtonRole.AcceptRole
                 )
-            box.addButton(QMessageBox.StandardButton.Close)
+            box.addButton(
+                "&Quit" if retry is not None else "Close", QMessageBox.ButtonRole.RejectRole
+            )
             box.exec()
             clicked = box.clickedButton()
+            if retry is not None and clicked is retry:
+                continue
             if retry_builtin is not None and clicked is retry_builtin:
                 model = DEFAULT_MODEL
             elif other_folder is not None and clicked is other_folder:
@@ -116,12 +140,27 @@ def open_or_explain(paths: AppPaths, model: str, provider: str) -> tuple[Library
                 return None
 
 
+def _repair(paths: AppPaths, salvage: bool) -> RepairReport:
+    return repair_catalog(paths, salvage=salvage)
+
+
+# What can pass while photofind waits: the user frees space, makes the folder writable, or
+# the other program finishes; Retry opens the same library again.
+PASSING = (DiskFullError, NotWritableError, LibraryBusyError)
+
+
 def _advice(exc: PhotofindError, model: str) -> str:
-    if isinstance(exc, CatalogError):
+    if isinstance(exc, DiskFullError):
+        return "Free some space on that disk, then click Retry."
+    if isinstance(exc, NotWritableError):
+        return "Make the data folder writable (or the disk it is on), then click Retry."
+    if isinstance(exc, LibraryBusyError):
         return (
-            "Your photos are not touched. Choose another data folder now, or start "
-            "photofind with --data-dir DIR."
+            "Another photofind (a window or an index run in a terminal) is using this "
+            "library. When it has finished, or after you close it, click Retry."
         )
+    if isinstance(exc, CatalogError):
+        return "Your photos are not touched. Choose another data folder to keep working."
     return (
         "Your photos and library are not touched. Start with the built-in model to "
         "keep working, or fix the model folder and start photofind with --model DIR."

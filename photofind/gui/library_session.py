@@ -72,7 +72,7 @@ class FolderChange:
 class Reopened:
     """The end of :meth:`LibrarySession.use_model` or :meth:`~LibrarySession.set_query_language`."""
 
-    what: Literal["model", "language"]
+    what: Literal["model", "language", "repair"]
     model: str  # the model asked for
     language: str | None  # the query language asked for
     error: str | None = None  # why it could not be done: the library stays as it was
@@ -383,6 +383,12 @@ class LibrarySession(QObject):
         open_model, name = self.open_model, self.library.model_name
         self._begin_reopen(request, lambda: open_model(name, code))
         return None
+
+    def reopen(self, request: Reopened, open_new: Callable[[], Library]) -> None:
+        """Open the library again with ``open_new``, as a model switch does (once the index
+        run has stopped, on the catalog's worker thread); ``reopened`` follows with
+        ``request``. The catalog's repair closes and mends the file in ``open_new``."""
+        self._begin_reopen(request, open_new)
 
     def _refusal(self, what: str) -> str | None:
         if self._demo is not None:

@@ -43,6 +43,7 @@ from photofind.gui.menus import build_menus
 from photofind.gui.model_choice import ModelChoice
 from photofind.gui.query_images import mime_has_images
 from photofind.gui.query_input import QueryInput
+from photofind.gui.repairing import CatalogRepair
 from photofind.gui.results.actions import PhotoActions
 from photofind.gui.results.pane import ResultsPane, found
 from photofind.gui.results.pixmaps import ThumbnailStore
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.overlay = DropOverlay(self.centralWidget())
         self._connect()
+        self.repair = CatalogRepair(self)
         self.watch = WatchWiring(self)
 
         self.sort_actions[settings.sort].setChecked(True)

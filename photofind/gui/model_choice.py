@@ -113,6 +113,8 @@ class ModelChoice(QObject):
 
     def _on_reopened(self, outcome: Reopened) -> None:
         """The library is open with the model or language asked for, or could not be."""
+        if outcome.what == "repair":
+            return  # the repair dialog says how that went
         dialog = self.dialog
         if dialog is not None and outcome.what == "language":
             dialog.set_language(self.session.settings.query_language)  # the old one on failure

@@ -32,6 +32,7 @@ class BrowseLoader(QObject):
         self._job: Job | None = None
         self._stale = False
         self._closed = False
+        self._held = False
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         track_pool(self._pool)
@@ -48,7 +49,7 @@ class BrowseLoader(QObject):
     def reload(self) -> None:
         if self._closed:
             return
-        if self._job is not None:
+        if self._job is not None or self._held:
             self._stale = True
             return
         library, folder = self.session.library, self.folder
@@ -79,6 +80,15 @@ class BrowseLoader(QObject):
             return
         self.tree_loaded.emit(tree)
         self.loaded.emit(rows)
+
+    def hold(self, held: bool) -> None:
+        """Read nothing while ``held`` (the catalog is being closed and repaired): holding
+        waits for the read in progress; letting go reads again if anything changed."""
+        self._held = held
+        if held:
+            self._pool.waitForDone()
+        elif self._stale and self._job is None:
+            self.reload()
 
     def shutdown(self) -> None:
         self._closed = True

@@ -61,11 +61,24 @@ class IndexStatus(QWidget):
         self.failures_button.setToolTip("Show the files that could not be indexed, and why")
         self.failures_button.clicked.connect(self.failures_requested)
         layout.addWidget(self.failures_button)
+        self._problem: str | None = None  # what stopped the last run (the user's system)
         self.show_idle(0, 0)
+
+    def show_problem(self, words: str | None, sentence: str | None) -> None:
+        """What stopped the last run, shown until the next one starts (``sentence`` in the
+        tooltip); None takes it away."""
+        self._problem = words
+        self.label.setToolTip(sentence or "")
+        if words:
+            self._set_text(words)
+            self.bar.hide()
+            self.pause_button.hide()
 
     def show_progress(self, progress: IndexProgress, paused: bool) -> None:
         active = progress.phase in ("scanning", "indexing")
-        self._set_text(describe(progress, paused))
+        if active and self._problem:
+            self.show_problem(None, None)  # a new run: it may get through
+        self._set_text(self._problem or describe(progress, paused))
         self.bar.setVisible(active)
         self.pause_button.setVisible(active)
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -82,7 +95,7 @@ class IndexStatus(QWidget):
         self.label.setMinimumWidth(self.label.sizeHint().width())
 
     def show_idle(self, photos: int, failed: int) -> None:
-        self._set_text(f"{plural(photos, 'photo', grouped=True)} indexed")
+        self._set_text(self._problem or f"{plural(photos, 'photo', grouped=True)} indexed")
         self.bar.hide()
         self.pause_button.hide()
         self.set_failed(failed)

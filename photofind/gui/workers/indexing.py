@@ -3,6 +3,7 @@ restarts it."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -12,8 +13,11 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from photofind.core import errorsink
 from photofind.core.catalog import Counts
+from photofind.core.errors import PhotofindError
 from photofind.core.indexer import Indexer, IndexProgress
 from photofind.gui.workers import track_thread
+
+log = logging.getLogger(__name__)
 
 COUNTS_EVERY_S = 2.0  # the catalog is counted at most this often while indexing
 FINISHED = ("done", "cancelled", "failed")
@@ -40,10 +44,15 @@ class IndexThread(QThread):
     Event (and wakes a paused thread): the indexer commits the batch it has, saves the
     index and yields a last "cancelled" item, which ends the loop; the next run carries on
     where this one stopped. The counts of the catalog are sent before the progress item
-    they go with, so a view that shows "done" already has the final counts."""
+    they go with, so a view that shows "done" already has the final counts.
+
+    A PhotofindError (a full or read-only disk, a busy or damaged catalog) is the user's
+    system, not photofind's bug: it goes out as ``stopped_by`` (once a run, before the
+    "failed" item), not to the error sink."""
 
     progressed = Signal(IndexProgress)
     counted = Signal(Counts)
+    stopped_by = Signal(object)  # the PhotofindError that stopped the run
 
     def __init__(self, work: IndexWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +60,7 @@ class IndexThread(QThread):
         self._work = work
         self._counted_at = time.monotonic()
         self.switched = False  # after_run's answer, read once the thread has finished
+        self.problem: PhotofindError | None = None
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -75,13 +85,24 @@ class IndexThread(QThread):
             for progress in self._work.make_indexer().run(self._cancel):
                 self._emit(progress)
                 self._running.wait()
+        except PhotofindError as exc:
+            self._stopped_by(exc)
+            self._emit(IndexProgress("failed"))
         except Exception as exc:
             errorsink.report(exc, thread_name=self.objectName())
             self._emit(IndexProgress("failed"))
         try:
             self.switched = self._work.after_run()
+        except PhotofindError as exc:
+            self._stopped_by(exc)
         except Exception as exc:
             errorsink.report(exc, thread_name=self.objectName())
+
+    def _stopped_by(self, exc: PhotofindError) -> None:
+        log.warning("Indexing stopped: %s", exc)
+        if self.problem is None:  # after_run meets the full disk the run met: said once
+            self.problem = exc
+            self.stopped_by.emit(exc)
 
     def _emit(self, progress: IndexProgress) -> None:
         now = time.monotonic()
@@ -89,6 +110,8 @@ class IndexThread(QThread):
             self._counted_at = now
             try:
                 self.counted.emit(self._work.count())
+            except PhotofindError as exc:  # the run meets it too, and says it then
+                log.warning("The catalog could not be counted: %s", exc)
             except Exception as exc:  # the progress still goes out: the run is not at fault
                 errorsink.report(exc, thread_name=self.objectName())
         self.progressed.emit(progress)
@@ -106,6 +129,7 @@ class IndexController(QObject):
     counted = Signal(Counts)
     state_changed = Signal()  # running or paused changed
     run_ended = Signal(bool)  # a run's thread has finished; True: searches switched models
+    stopped_by = Signal(object)  # a run's PhotofindError (IndexThread.stopped_by), before run_ended
 
     def __init__(self, work: IndexWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -149,6 +173,7 @@ class IndexController(QObject):
             thread.pause()
         thread.progressed.connect(self._on_progress)
         thread.counted.connect(self.counted)
+        thread.stopped_by.connect(self.stopped_by)
         thread.finished.connect(self._on_finished)
         self._thread = thread
         thread.start(QThread.Priority.LowPriority)
