@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from photofind.core.demo import is_demo_folder
@@ -37,6 +37,8 @@ class LibraryActions(QObject):
         session.folders_changed.connect(self._on_folders_changed)
         session.demo_done.connect(self._on_demo_done)
         session.failures_ready.connect(self._on_failures)
+        session.folder_refused.connect(self._on_refused)
+        self.refusal: QMessageBox | None = None  # the last folder that could not be added
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -71,6 +73,18 @@ class LibraryActions(QObject):
         folder, self.waiting_folder = self.waiting_folder, None
         if folder is not None:
             self.message.emit(f"{folder.name} was not added; add it again when a model is ready.")
+
+    def _on_refused(self, sentence: str) -> None:
+        """A folder the user chose and did not get is said where they look, not only in the
+        status bar (a system folder, one on a full disk...)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Folder not added", sentence,
+            QMessageBox.StandardButton.Ok, self.window,
+        )  # fmt: skip
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda: setattr(self, "refusal", None))
+        self.refusal = box
+        box.open()
 
     def remove_folder(self, folder: Path, *, confirm: bool = True) -> None:
         if confirm:

@@ -92,6 +92,7 @@ class LibrarySession(QObject):
     reopened = Signal(Reopened)
     searches_switched = Signal(str)  # a newly chosen model now answers searches
     failed = Signal(str)  # the sentence why a folder change or a list could not be made
+    folder_refused = Signal(str)  # the sentence why a folder could not be added
 
     def __init__(
         self,
@@ -251,6 +252,7 @@ class LibrarySession(QObject):
             return FolderChange(folder, added, changed, _facts(library))
 
         job = Job(run, self, self._catalog_pool)
+        job.setProperty("adding", added)
         job.done.connect(self._on_folder_job)
         self._jobs.append(job)
         job.start()
@@ -258,9 +260,10 @@ class LibrarySession(QObject):
     def _on_folder_job(self, outcome: JobOutcome) -> None:
         if self._closed:
             return  # queued before shutdown(): the library is closing
-        self._forget(self.sender())
+        job = self.sender()
+        self._forget(job)
         if outcome.error:
-            self.failed.emit(outcome.error)
+            (self.folder_refused if job.property("adding") else self.failed).emit(outcome.error)
             return
         change: FolderChange = outcome.value
         self._took(change.facts)
