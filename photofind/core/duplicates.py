@@ -266,7 +266,9 @@ def _classify(
     hashed = library.has_phash[a] & library.has_phash[b]
     distance = hamming_many(library.phash[a], library.phash[b])
     with np.errstate(invalid="ignore"):
-        aspect_close = np.abs(library.log_aspect[a] - library.log_aspect[b]) <= SAME_MAX_ASPECT_CHANGE
+        aspect_close = (
+            np.abs(library.log_aspect[a] - library.log_aspect[b]) <= SAME_MAX_ASPECT_CHANGE
+        )
     is_same = (cosine >= SAME_MIN_COSINE) & hashed & (distance <= SAME_MAX_HAMMING) & aspect_close
     return a, b, is_same, is_same | (cosine >= SIMILAR_MIN_COSINE)
 

@@ -176,7 +176,9 @@ class MainWindow(QMainWindow):
         results = self.results
         results.summary_changed.connect(self._update_summary)
         results.sort_changed.connect(self._on_sort)
-        self.query_notes.models_requested.connect(lambda m: self.show_models(prepare_install=m or None))
+        self.query_notes.models_requested.connect(
+            lambda m: self.show_models(prepare_install=m or None)
+        )
         results.zoom_changed.connect(lambda size: setattr(self.settings, "thumbnail_size", size))
         results.zoom_changed.connect(self.browse.set_thumbnail_size)
         results.open_requested.connect(self.places.view_result)
