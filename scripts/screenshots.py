@@ -18,6 +18,8 @@ duplicates.png     Library ▸ Find duplicates… on "Same picture": a photo, it
                    the same picture saved again three ways, the photo to keep marked
 sidebar-collections.png  the sidebar's Collections with their counts, a collection of one's
                    own ("blue stars") chosen and its members shown
+results-copies.png "a red circle" again once those photos are in the library: the demo's
+                   photo and the five made from it in one cell, with its count badge
 """
 
 from __future__ import annotations
@@ -228,6 +230,13 @@ def main() -> int:
         dialog.grab().save(str(path))
         shots.append(path)
         dialog.close()
+
+        window.collections.choose(None)  # All photos again
+        window.search_bar.clear()
+        type_query(window, "a red circle")
+        wait_for(lambda: any(len(g) >= 5 for g in query.last.groups))
+        settle(window)
+        shot("results-copies")
 
         window.close()
         library.close()
