@@ -13,8 +13,8 @@ Figures (goals from issue 10):
   comparison, the decode of one photo at the screen's size (what a step costs when the
   next photo was not decoded ahead). The photos are generated 4000x3000 JPEGs (12 MP).
 
-Not measured here: launch to the first screen of browse thumbnails and scrolling the browse
-grid, because the browse grid is not wired into the window yet.
+Launch to the first screen of browse thumbnails and scrolling the browse grid are measured
+by ``benchmarks/gui_startup.py --browse-only`` (a whole app process per launch).
 
     .venv/bin/python benchmarks/gui_browse.py [--runs 7]
 

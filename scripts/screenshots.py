@@ -18,6 +18,8 @@ duplicates.png     Library ▸ Find duplicates… on "Same picture": a photo, it
                    the same picture saved again three ways, the photo to keep marked
 sidebar-collections.png  the sidebar's Collections with their counts, a collection of one's
                    own ("blue stars") chosen and its members shown
+browse.png         no query: the library newest first under its month header, the sidebar
+viewer.png         photofind's viewer on a photo of the browse grid, its details beside it
 results-copies.png "a red circle" again once those photos are in the library: the demo's
                    photo and the five made from it in one cell, with its count badge
 """
@@ -105,6 +107,28 @@ def show_collection(window: MainWindow, name: str, description: str) -> None:
     wait_for(lambda: query.last is not None and query.last.request.collection == name)
     wait_for(lambda: not query.busy and window.page_state == "results")
     settle(window)
+
+
+def browse(window: MainWindow) -> None:
+    """No query: the window shows the library itself, newest first."""
+    window.collections.choose(None)  # All photos
+    window.search_bar.clear()
+    wait_for(lambda: window.page_state == "browse")
+    window.browse.grid.setFocus()
+    window.browse.grid.select_rows([2], current=2)
+    settle(window)
+
+
+def open_viewer(window: MainWindow, row: int):
+    """The viewer opened on ``row`` of the browse grid, its picture decoded and shown."""
+    window.browse.grid.select_rows([row], current=row)
+    window.browse._open(row)
+    wait_for(lambda: window.viewer is not None)
+    viewer = window.viewer
+    viewer.resize(*SIZE)
+    wait_for(lambda: viewer.canvas.image is not None)
+    pause(0.3)
+    return viewer
 
 
 def duplicates_review(window: MainWindow, photo: Path, folder: Path) -> DuplicatesDialog:
@@ -223,6 +247,14 @@ def main() -> int:
 
         show_collection(window, "blue stars", "a blue star")
         shot("sidebar-collections")
+
+        browse(window)
+        shot("browse")
+        viewer = open_viewer(window, 3)
+        path = args.out / "viewer.png"
+        viewer.grab().save(str(path))
+        shots.append(path)
+        viewer.close()
 
         photo = sorted(folder.glob("*-red-circle.*"))[0]
         dialog = duplicates_review(window, photo, Path(tmp) / "Camera import")

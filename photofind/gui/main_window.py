@@ -204,8 +204,10 @@ class MainWindow(QMainWindow):
         self.model_choice.changed.connect(self._on_models_changed)
 
     def start(self) -> None:
-        """Begin serving searches and, when there are folders, indexing."""
-        self.session.start()
+        """Begin serving searches and, when there are folders, indexing, once the browse
+        page has read the library: an index run's walk of a large library holds up the read
+        that paints the first screen (at 100k photos, 1.9 s instead of 0.4 s)."""
+        self.browse.loader.after_read(self.session.start)
 
     # -- searching --------------------------------------------------------------------------
 

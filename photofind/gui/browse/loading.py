@@ -9,6 +9,7 @@ most two reads and the newest always wins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -33,6 +34,7 @@ class BrowseLoader(QObject):
         self._stale = False
         self._closed = False
         self._held = False
+        self._after_read: list[Callable[[], None]] = []
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         track_pool(self._pool)
@@ -62,12 +64,22 @@ class BrowseLoader(QObject):
         self._job.done.connect(self._on_done)  # a bound method: delivered on the UI thread
         self._job.start()
 
+    def after_read(self, fn: Callable[[], None]) -> None:
+        """``fn()`` once the read in progress has ended (at once when none is)."""
+        if self._job is None:
+            fn()
+        else:
+            self._after_read.append(fn)
+
     def _on_done(self, outcome: JobOutcome) -> None:
         job, self._job = self._job, None
         if job is not None:
             job.deleteLater()
         if self._closed:
             return
+        waiting, self._after_read = self._after_read, []
+        for fn in waiting:
+            fn()
         if self._stale:
             self.reload()  # what was read is already old: the next read replaces it
             return
