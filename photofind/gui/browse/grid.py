@@ -210,9 +210,11 @@ class BrowseGrid(QAbstractScrollArea):
                 font.setBold(True)
                 painter.setFont(font)
                 painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-                painter.drawText(
-                    box, Qt.AlignmentFlag.AlignVCenter, section_title(section, file_dated)
+                # A narrow window (or a 2x scale) cuts the title with an ellipsis, not mid-word.
+                title = painter.fontMetrics().elidedText(
+                    section_title(section, file_dated), Qt.TextElideMode.ElideRight, box.width()
                 )
+                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, title)
                 font.setBold(False)
                 painter.setFont(font)
         option = QStyleOptionViewItem()
