@@ -105,7 +105,7 @@ def test_a_damaged_catalog_is_reported_and_never_replaces_a_good_backup(cat, tmp
 
 
 def test_no_room_for_a_backup_costs_the_backup_not_the_run(cat, tmp_path, monkeypatch, caplog):
-    from disks import fill, small_tmpfs
+    from helpers.disks import fill, small_tmpfs
 
     with small_tmpfs(tmp_path / "disk", "2m") as disk:
         on_disk = Catalog(disk / "catalog.sqlite3")

@@ -1,4 +1,4 @@
-"""Installing from a hub over real HTTP on 127.0.0.1 (tests/hubserver.py serves tiny-shapes
+"""Installing from a hub over real HTTP on 127.0.0.1 (tests/helpers/hubserver.py serves tiny-shapes
 as if it were an Immich repository, with decoy files that must never be fetched)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hubserver import FakeHub, free_port, isolate_hub
+from helpers.hubserver import FakeHub, free_port, isolate_hub
 
 from photofind.core.clip import ClipEncoder, ModelBundle
 from photofind.core.config import AppPaths, app_paths

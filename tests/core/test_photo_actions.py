@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.disks import fill, read_only, small_tmpfs
 from send2trash import TrashPermissionError
 
 from photofind.core.config import app_paths
 from photofind.core.library import Library, open_library
 from photofind.core.photo_actions import copy_to_folder, free_name, move_to_trash
-from tests.disks import fill, read_only, small_tmpfs
 
 MODEL = "tiny-shapes"
 ROOT = Path(__file__).resolve().parents[2]

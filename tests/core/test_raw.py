@@ -1,4 +1,4 @@
-"""Camera RAW files, on DNGs written here (tests/raw_files.py) that LibRaw really decodes:
+"""Camera RAW files, on DNGs written here (tests/helpers/raw_files.py) that LibRaw really decodes:
 the embedded JPEG preview when it is large enough, a half-size demosaic of the Bayer data
 otherwise, the camera's orientation, the header facts, a damaged file, a plain TIFF that
 only names a camera maker, and indexing: a RAW beside its JPEG is one photo, a RAW alone is
@@ -11,6 +11,7 @@ import random
 
 import numpy as np
 import pytest
+from helpers.raw_files import write_dng
 from PIL import Image
 
 from photofind.core.config import app_paths
@@ -20,7 +21,6 @@ from photofind.core.library import open_library
 from photofind.core.raw import looks_raw, raw_original
 from photofind.core.scanner import walk
 from photofind.core.shapes import render
-from tests.raw_files import write_dng
 
 pytest.importorskip("rawpy")
 

@@ -439,7 +439,7 @@ def test_a_checksummed_file_with_an_impossible_label_is_rebuilt(tmp_path, label)
 
 
 def test_a_full_disk_while_saving_is_a_full_disk_and_keeps_the_old_file(tmp_path):
-    from disks import fill, free_space, small_tmpfs
+    from helpers.disks import fill, free_space, small_tmpfs
 
     from photofind.core.errors import DiskFullError
 

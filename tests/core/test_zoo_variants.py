@@ -1,6 +1,6 @@
 """Every signature in the public Immich CLIP zoo, on small generated bundles.
 
-The real models cannot be downloaded here, so ``tests/zoo_bundles.py`` builds each variant
+The real models cannot be downloaded here, so ``tests/helpers/zoo_bundles.py`` builds each variant
 in miniature (same layout, config keys, tokenizer kind, input names, dtypes and axes) with
 graphs whose output NumPy can predict. What the graph was fed is read with a spy on
 ``InferenceSession.run``.
@@ -14,8 +14,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from PIL import Image
-from zoo_bundles import (
+from helpers.zoo_bundles import (
     colour_bundle,
     mclip_bundle,
     nllb_bundle,
@@ -26,6 +25,7 @@ from zoo_bundles import (
     text_weights,
     visual_graph,
 )
+from PIL import Image
 
 from photofind.core.clip import ClipEncoder, ModelBundle
 from photofind.core.clip.language import detect_language, flores_code, query_language

@@ -1,5 +1,5 @@
 """'photofind model ...' run as a user runs it: a real process talking HTTP to a hub on
-127.0.0.1 (tests/hubserver.py) that serves the tiny model as an Immich repository."""
+127.0.0.1 (tests/helpers/hubserver.py) that serves the tiny model as an Immich repository."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hubserver import FakeHub, free_port, hub_environment
+from helpers.hubserver import FakeHub, free_port, hub_environment
 
 from photofind.core.clip import ModelBundle
 from photofind.core.models.download import RUNTIME_FILES

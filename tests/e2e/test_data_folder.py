@@ -68,7 +68,7 @@ def not_damage(line: str) -> None:
 @pytest.fixture
 def indexed_on_tmpfs(tmp_path):
     """48 photos (outside the disk) indexed into a data folder on a 6 MB tmpfs."""
-    from disks import small_tmpfs
+    from helpers.disks import small_tmpfs
 
     photos = tmp_path / "photos"
     generate_library(photos, 48, seed=77, size_range=(200, 400))
@@ -91,7 +91,7 @@ FILL_LEVELS = [0, 2_000, 40_000, 400_000]
 
 @pytest.mark.parametrize("leave", FILL_LEVELS)
 def test_a_full_disk_is_reported_as_full_and_looking_still_works(indexed_on_tmpfs, leave):
-    from disks import fill, free_space
+    from helpers.disks import fill, free_space
 
     photos, data, disk = indexed_on_tmpfs
     generate_library(photos / "more", 24, seed=78, size_range=(200, 400))
@@ -134,7 +134,7 @@ def test_a_full_disk_is_reported_as_full_and_looking_still_works(indexed_on_tmpf
 def test_a_read_only_data_folder_answers_searches_and_refuses_changes_plainly(
     indexed_on_tmpfs,
 ):
-    from disks import read_only
+    from helpers.disks import read_only
 
     photos, data, disk = indexed_on_tmpfs
     with read_only(disk):

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hubserver import FakeHub, hub_environment
+from helpers.hubserver import FakeHub, hub_environment
 
 from photofind.core.clip import ModelBundle
 from photofind.core.models import load_registry

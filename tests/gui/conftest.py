@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.gui import MODEL, FakeSystem
 from PySide6.QtCore import QLocale
 
 from photofind.core.config import app_paths
@@ -21,8 +22,6 @@ from photofind.core.shapes import ShapePhoto
 from photofind.gui import workers
 from photofind.gui.app import build_window
 from photofind.gui.main_window import MainWindow
-
-MODEL = "tiny-shapes"
 
 
 @pytest.fixture(autouse=True)
@@ -40,26 +39,6 @@ def english_system_locale(monkeypatch):
     """The window recommends models by the system's language: tests speak English unless
     they say otherwise, whatever the machine running them speaks."""
     monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale("en_US")))
-
-
-class FakeSystem:
-    """Stands in for the desktop: records what would have been opened or copied."""
-
-    def __init__(self) -> None:
-        self.opened: list[Path] = []
-        self.shown: list[Path] = []
-        self.copied: list[list[Path]] = []
-
-    def open_file(self, path: Path) -> bool:
-        self.opened.append(path)
-        return True
-
-    def show_in_folder(self, path: Path) -> bool:
-        self.shown.append(path)
-        return True
-
-    def copy_paths(self, paths: list[Path]) -> None:
-        self.copied.append(list(paths))
 
 
 @pytest.fixture
@@ -111,35 +90,3 @@ def make_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
     libraries = [*opened, *(w.session.library for w in windows)]
     for library in {id(lib): lib for lib in libraries}.values():
         library.close()  # the one each window was opened with, and any it switched to
-
-
-def wait_indexed(qtbot, window: MainWindow, timeout: int = 30_000) -> None:
-    qtbot.waitUntil(
-        lambda: (
-            window.session.indexing.last is not None
-            and window.session.indexing.last.phase == "done"
-            and not window.session.indexing.running
-        ),
-        timeout=timeout,
-    )
-
-
-def reopened(qtbot, window: MainWindow, timeout: int = 30_000):
-    """Wait for the library to be opened again (Use, a query language): ``with`` around
-    what starts it; ``.args[0]`` is the Reopened outcome."""
-    return qtbot.waitSignal(window.session.reopened, timeout=timeout)
-
-
-def search(qtbot, window: MainWindow, text: str) -> None:
-    """Type ``text`` into the search field and wait for its results."""
-    field = window.search_bar.field
-    field.clear()
-    qtbot.keyClicks(field, text)
-    qtbot.waitUntil(
-        lambda: (
-            window.session.query.last is not None
-            and window.session.query.last.request.text == text
-            and not window.session.query.busy
-        ),
-        timeout=10_000,
-    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import MODEL, FakeSystem, search, wait_indexed
+from helpers.gui import MODEL, FakeSystem, search, wait_indexed
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photofind.core.config import AppPaths, app_paths
@@ -150,7 +150,7 @@ def test_damage_met_by_an_index_run_is_repaired_in_the_window(
 def test_a_full_disk_during_an_index_run_is_one_sentence_and_the_window_runs_on(
     qtbot, make_window, tmp_path, library_photos
 ):
-    from disks import fill, free_space, small_tmpfs
+    from helpers.disks import fill, free_space, small_tmpfs
 
     with small_tmpfs(tmp_path / "data", "12m") as disk:
         window = make_window([library_photos])

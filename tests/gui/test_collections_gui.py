@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from conftest import search, wait_indexed
+from helpers.gui import search, wait_indexed
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QDialogButtonBox, QStyle, QStyleOptionViewItem

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import wait_indexed
+from helpers.gui import wait_indexed
 from PySide6.QtCore import Qt
 
 from photofind.core.shapes import render

@@ -1,7 +1,7 @@
 """The first run never falls into the demo model by accident: the first-run page's offer
 (its words and tooltip from the registry, the multilingual model first where the system
 speaks another language, Alt keys), Library ▸ Models…'s Import a model folder (miniature
-zoo bundles from tests/zoo_bundles.py, good and broken), and the question asked when a
+zoo bundles from tests/helpers/zoo_bundles.py, good and broken), and the question asked when a
 folder is added while only the demo model is there, with each answer doing what it says."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import wait_indexed
-from hubserver import FakeHub, free_port, isolate_hub
+from helpers.gui import wait_indexed
+from helpers.hubserver import FakeHub, free_port, isolate_hub
+from helpers.zoo_bundles import siglip_bundle
 from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessageBox
-from zoo_bundles import siglip_bundle
 
 from photofind.core import demo
 from photofind.core.config import MODEL_ENV, app_paths

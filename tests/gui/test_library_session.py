@@ -9,7 +9,7 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import search, wait_indexed
+from helpers.gui import search, wait_indexed
 
 from photofind.core.clip.bundle import builtin_models_dir
 from photofind.gui import text

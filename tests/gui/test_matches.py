@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import search, wait_indexed
+from helpers.gui import search, wait_indexed
 from PySide6.QtCore import Qt
 
 from photofind.core.search import SearchHit

@@ -1,4 +1,4 @@
-"""Library ▸ Models…: the list, Install from a hub on 127.0.0.1 (tests/hubserver.py serves
+"""Library ▸ Models…: the list, Install from a hub on 127.0.0.1 (tests/helpers/hubserver.py serves
 tiny-shapes as the recommended model), Cancel, a refused connection, Use (the window reopens
 its library, the previous model answers until the new one has indexed every photo), Remove,
 and the first-run offer of the recommended model."""
@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import reopened, search, wait_indexed
-from hubserver import FakeHub, free_port, isolate_hub
+from helpers.gui import reopened, search, wait_indexed
+from helpers.hubserver import FakeHub, free_port, isolate_hub
 from PySide6.QtCore import Qt
 
 from photofind.core.clip.bundle import builtin_models_dir

@@ -6,7 +6,7 @@ parsed says why under the field, and what the model cannot read is said once."""
 from __future__ import annotations
 
 import pytest
-from conftest import wait_indexed
+from helpers.gui import wait_indexed
 from PySide6.QtCore import Qt
 
 from photofind.gui.widgets.query_chips import OperatorChip, split_operators

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from conftest import reopened, search, wait_indexed
+from helpers.gui import reopened, search, wait_indexed
 
 from photofind.core.shapes import render
 

@@ -8,7 +8,7 @@ import functools
 import shutil
 import threading
 
-from conftest import search, wait_indexed
+from helpers.gui import search, wait_indexed
 from PySide6.QtCore import Qt
 
 from photofind.core import demo
