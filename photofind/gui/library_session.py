@@ -153,6 +153,8 @@ class LibrarySession(QObject):
 
     def start(self) -> None:
         """Begin serving searches and, when there are folders, indexing."""
+        if self._closed:
+            return  # a start put off until the first screen, which the window never reached
         self.query.start()
         if self.folders:
             self.start_indexing()

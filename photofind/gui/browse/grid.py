@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDrag, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from photofind.core.browse import Section
 from photofind.core.humanize import plural
 from photofind.gui.browse.model import BrowseModel
+from photofind.gui.browse.moves import moved
 from photofind.gui.results.delegate import ThumbnailDelegate
 
 SCROLL_STEP = 48
@@ -67,7 +69,10 @@ class BrowseGrid(QAbstractScrollArea):
         self._columns = 1
         self._cell = QSize(1, 1)
         self._tops: list[int] = []  # y of each month's header
+        self._starts: list[int] = []  # first row of each month
         self._height = 0
+        self._header = 0  # fontMetrics() costs ~0.2 ms: asked a few times per cell painted
+        self._after_paint: list[Callable[[], None]] = []
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
         self.viewport().setMouseTracking(True)
@@ -83,7 +88,15 @@ class BrowseGrid(QAbstractScrollArea):
         return self.model.rows.order.sections
 
     def header_height(self) -> int:
-        return self.fontMetrics().height() * 2 + 8
+        if not self._header:
+            self._header = self.fontMetrics().height() * 2 + 8
+        return self._header
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._header = 0
+            self.relayout()
+        super().changeEvent(event)
 
     def relayout(self) -> None:
         cell = self.delegate.cell_size()
@@ -97,6 +110,7 @@ class BrowseGrid(QAbstractScrollArea):
             tops.append(y)
             y += header + -(-section.count // columns) * self._cell.height()
         self._tops, self._height = tops, y
+        self._starts = [s.start for s in self.sections]
         bar = self.verticalScrollBar()
         bar.setPageStep(self.viewport().height())
         bar.setRange(0, max(0, y - self.viewport().height()))
@@ -123,8 +137,7 @@ class BrowseGrid(QAbstractScrollArea):
             self.scroll_to(first, top=True)
 
     def _section_index(self, row: int) -> int:
-        starts = [s.start for s in self.sections]
-        return bisect.bisect_right(starts, row) - 1
+        return bisect.bisect_right(self._starts, row) - 1
 
     def row_rect(self, row: int) -> QRect:
         """Where ``row`` is, in content coordinates (not scrolled)."""
@@ -199,7 +212,9 @@ class BrowseGrid(QAbstractScrollArea):
         palette = self.palette()
         header = self.header_height()
         sources = self.model.rows.order.sources
-        for index, section in enumerate(self.sections):
+        sections = self.sections
+        for index in range(max(0, bisect.bisect_right(self._tops, scroll) - 1), len(sections)):
+            section = sections[index]
             y = self._tops[index] - scroll
             if y > height:
                 break
@@ -229,13 +244,21 @@ class BrowseGrid(QAbstractScrollArea):
             if row == self._hover:
                 state |= QStyle.StateFlag.State_MouseOver
             option.state = state
-            self.delegate.paint(painter, option, self.model.index(row))
+            self.delegate.paint_hit(painter, option, self.model.hit(row))
             if row == self.current and focused:
                 painter.setPen(palette.color(QPalette.ColorRole.Highlight))
                 painter.drawRoundedRect(option.rect.adjusted(2, 2, -3, -3), 8, 8)
             if self.model.file_dated(row) and self.delegate.size >= 72:
                 self._paint_file_mark(painter, option.rect)
         painter.end()
+        waiting, self._after_paint = self._after_paint, []
+        for fn in waiting:
+            QTimer.singleShot(0, fn)
+
+    def after_paint(self, fn: Callable[[], None]) -> None:
+        """``fn()`` once the next paint of the grid is on screen."""
+        self._after_paint.append(fn)
+        self.viewport().update()
 
     def _paint_file_mark(self, painter: QPainter, cell: QRect) -> None:
         """A small hollow dot in the corner: the date shown for it is the file's."""
@@ -363,46 +386,6 @@ class BrowseGrid(QAbstractScrollArea):
 
     # -- keys -----------------------------------------------------------------------------
 
-    def _moved(self, row: int, key: int) -> int:
-        """The row a cursor key leads to from ``row``, in the lines as they are drawn."""
-        count = len(self.model.rows)
-        if key == Qt.Key.Key_Left:
-            return max(0, row - 1)
-        if key == Qt.Key.Key_Right:
-            return min(count - 1, row + 1)
-        if key == Qt.Key.Key_Home:
-            return 0
-        if key == Qt.Key.Key_End:
-            return count - 1
-        if key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
-            rect = self.row_rect(row)
-            step = self.viewport().height() * (1 if key == Qt.Key.Key_PageDown else -1)
-            target = self.row_at(QPoint(rect.center().x(), rect.center().y() + step
-                                        - self.verticalScrollBar().value()))  # fmt: skip
-            if target is not None:
-                return target
-            return count - 1 if step > 0 else 0
-        sections = self.sections
-        index = self._section_index(row)
-        section = sections[index]
-        line, column = divmod(row - section.start, self._columns)
-        if key == Qt.Key.Key_Down:
-            if (line + 1) * self._columns < section.count:
-                return min(section.stop - 1, row + self._columns)
-            if index + 1 < len(sections):
-                following = sections[index + 1]
-                return following.start + min(column, following.count - 1)
-            return row
-        if key == Qt.Key.Key_Up:
-            if line > 0:
-                return row - self._columns
-            if index > 0:
-                previous = sections[index - 1]
-                last_line = (previous.count - 1) // self._columns
-                return previous.start + min(previous.count - 1, last_line * self._columns + column)
-            return row
-        return row
-
     CURSOR_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
                    Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)  # fmt: skip
 
@@ -425,7 +408,7 @@ class BrowseGrid(QAbstractScrollArea):
             self.open_requested.emit(self.current)
             return
         if key in self.CURSOR_KEYS:
-            row = self._moved(self.current, key) if self.current >= 0 else 0
+            row = moved(self, self.current, key) if self.current >= 0 else 0
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 self._click(row, Qt.KeyboardModifier.ShiftModifier)
             elif event.modifiers() & Qt.KeyboardModifier.ControlModifier:

@@ -9,11 +9,12 @@ stays selected) when rows come and go around them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from photofind.core.browse import FolderNode, FolderTree
@@ -28,7 +29,8 @@ from photofind.gui.library_session import LibrarySession
 from photofind.gui.results.delegate import ThumbnailDelegate
 from photofind.gui.results.pixmaps import ThumbnailStore
 
-PREFETCH = 60  # thumbnails asked for before the first paint: the first screen and a bit
+PREFETCH = 60  # thumbnails asked for before the first paint when the grid has no size yet
+FIRST_SCREEN_WAIT_MS = 1500  # what runs after the first screen waits no longer than this
 
 
 def find_node(tree: FolderTree | None, folder: Path | None) -> FolderNode | None:
@@ -104,6 +106,11 @@ class BrowsePage(QWidget):
         session.counts_changed.connect(self._on_counts)
         session.reopened.connect(lambda _r: self.reload())
         self._photos_seen = session.counts.photos
+        self._first_screen: list[Callable[[], None]] = []
+        self._first_timer = QTimer(self)
+        self._first_timer.setSingleShot(True)
+        self._first_timer.timeout.connect(self._first_screen_shown)
+        thumbnails.ready.connect(lambda _path: self._check_first_screen())
         self.reload()  # the library as it is now, before any index run changes it
 
     # -- rows -----------------------------------------------------------------------------
@@ -118,6 +125,35 @@ class BrowsePage(QWidget):
 
     def reload(self) -> None:
         self.loader.reload()
+
+    def after_first_screen(self, fn: Callable[[], None]) -> None:
+        """``fn()`` once the rows are read and the first screen painted with its pictures
+        (or FIRST_SCREEN_WAIT_MS after the read). An index run started earlier walks the
+        library's files under the same interpreter lock as the thumbnails' delivery and
+        the paint, and put off the first screen by a few hundred milliseconds."""
+
+        def read() -> None:
+            self._first_screen.append(fn)
+            if not self._first_timer.isActive():
+                self._first_timer.start(FIRST_SCREEN_WAIT_MS)
+
+        self.loader.after_read(read)
+
+    def _check_first_screen(self) -> None:
+        if not self._first_screen or not self.loaded_once:
+            return
+        if not self.grid.isVisible():
+            self._first_screen_shown()  # nothing will be painted to wait for
+        else:
+            rows, size = self.model.rows, self._thumbnail_pixels()
+            if all(self.thumbnails.has(rows.path(r), size) for r in self.grid.visible_rows()):
+                self.grid.after_paint(self._first_screen_shown)
+
+    def _first_screen_shown(self) -> None:
+        self._first_timer.stop()
+        waiting, self._first_screen = self._first_screen, []
+        for fn in waiting:
+            fn()
 
     def scope(self, folder: Path | None) -> None:
         """Show ``folder``'s photos (None: the whole library)."""
@@ -154,11 +190,16 @@ class BrowsePage(QWidget):
                 grid.scroll_to(row, top=True)
         elif not same_scope:
             grid.verticalScrollBar().setValue(0)
-        size = round(self.delegate.size * self.delegate.device_ratio)
-        for row in list(grid.visible_rows())[:PREFETCH] or range(min(PREFETCH, len(rows))):
+        size = self._thumbnail_pixels()
+        # Only the cells on screen: more would be decoded before them and delay the paint.
+        for row in grid.visible_rows()[:PREFETCH] or range(min(PREFETCH, len(rows))):
             self.thumbnails.pixmap(rows.path(row), size)
         self._show_summary()
         self.rows_changed.emit()
+        self._check_first_screen()
+
+    def _thumbnail_pixels(self) -> int:
+        return round(self.delegate.size * self.delegate.device_ratio)
 
     def _on_tree(self, tree: FolderTree) -> None:
         self.tree = tree
@@ -239,6 +280,8 @@ class BrowsePage(QWidget):
         self.grid.set_thumbnail_size(size)
 
     def shutdown(self) -> None:
+        self._first_timer.stop()
+        self._first_screen = []  # nothing starts once the window is closing
         self.loader.shutdown()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802

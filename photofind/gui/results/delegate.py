@@ -87,6 +87,18 @@ class ThumbnailDelegate(QStyledItemDelegate):
             if divider is not None:
                 self._paint_divider(painter, QRect(option.rect), option.palette, divider)
             return
+        self.paint_hit(painter, option, hit, index.data(BADGE_ROLE), index.data(RELEVANCE_ROLE))
+
+    def paint_hit(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        hit: SearchHit,
+        badge: Badge | None = None,
+        bar: float | None = None,
+    ) -> None:
+        """One photo's cell. The browse grid calls this directly: each ``index.data``
+        through Qt costs ~0.1 ms, a tenth of a frame's budget over a screenful."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -113,7 +125,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self.size,
         )
         picture = self.store.pixmap(hit.path, round(self.size * self.device_ratio))
-        badge: Badge | None = index.data(BADGE_ROLE)
         if isinstance(picture, QPixmap) and not picture.isNull():
             if self.blur is not None and self.blur.hides(hit.photo_id):
                 picture = self.blur.pixmap(picture)
@@ -138,7 +149,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
                     Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                     "Cannot show\nthis photo",
                 )
-        bar = index.data(RELEVANCE_ROLE)
         if bar is not None:  # browsing and filters alone have no scores to show
             self._paint_bar(painter, target, bar, palette)
         if badge is not None:

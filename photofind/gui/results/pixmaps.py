@@ -55,6 +55,10 @@ class ThumbnailStore(QObject):
                 return stand_in
         return None
 
+    def has(self, path: Path, size: int) -> bool:
+        """Whether the thumbnail (or its failure) for a ``size``-pixel cell is in memory."""
+        return (path, bucket_for(size)) in self._pixmaps
+
     def _on_loaded(self, result: ThumbnailResult) -> None:
         key = (result.path, result.bucket)
         if result.image is None:
