@@ -296,3 +296,32 @@ def test_folders_that_cannot_be_read_are_listed_and_marked(
     )
     window.sidebar.choose(away)
     qtbot.waitUntil(lambda: window.browse.problem.isVisibleTo(window.browse), timeout=10_000)
+
+
+def test_what_waits_for_the_first_screen_runs_once_its_thumbnails_are_painted(
+    qtbot, make_window, library_photos
+):
+    window = make_window([library_photos])
+    wait_indexed(qtbot, window)
+    browse_ready(qtbot, window, 48)
+    page, grid = window.browse, window.browse.grid
+    window.thumbnails.clear()  # the first screen's pictures must come again
+    seen: list[tuple[bool, int]] = []
+
+    def first_screen() -> None:
+        size = round(page.delegate.size * page.delegate.device_ratio)
+        rows = list(grid.visible_rows())
+        on_screen = bool(rows) and all(
+            window.thumbnails.has(page.model.rows.path(r), size) for r in rows
+        )
+        seen.append((on_screen, page.delegate.painted_thumbnails))
+
+    painted_before = page.delegate.painted_thumbnails
+    page.after_first_screen(first_screen)
+    page.reload()  # a read follows the one the callback waits for
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=10_000)
+    on_screen, painted = seen[0]
+    assert on_screen  # every cell on screen had its picture
+    assert painted > painted_before  # and the grid had painted them
+    qtbot.wait(50)
+    assert len(seen) == 1  # once
