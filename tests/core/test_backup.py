@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.damage import damage_leaves
 
 from photofind.core import backup
 from photofind.core.backup import back_up, back_up_if_changed, backup_paths, check_file
@@ -30,24 +31,6 @@ def photo_count(path: Path) -> int:
         return db.execute("SELECT count(*) FROM photos").fetchone()[0]
     finally:
         db.close()
-
-
-def damage_a_leaf_of(path: Path, table: str) -> None:
-    """Overwrite one b-tree leaf page of ``table`` with noise, as a failing disk would."""
-    db = sqlite3.connect(path)
-    try:
-        page_size = db.execute("PRAGMA page_size").fetchone()[0]
-        pages = db.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf'", (table,)
-        ).fetchall()
-    except sqlite3.OperationalError:
-        pytest.skip("this SQLite has no dbstat table to find a table's pages with")
-    finally:
-        db.close()
-    assert pages, f"{table} has no leaf page"
-    with open(path, "r+b") as f:
-        f.seek((pages[len(pages) // 2][0] - 1) * page_size)
-        f.write(np.random.default_rng(3).bytes(page_size))
 
 
 @pytest.fixture
@@ -91,7 +74,7 @@ def test_a_damaged_catalog_is_reported_and_never_replaces_a_good_backup(cat, tmp
     back_up(cat)
     good = [p.read_bytes() for p in backup_paths(cat.path)]
     cat.close()
-    damage_a_leaf_of(cat.path, "embeddings")
+    damage_leaves(cat.path, "embeddings")
     damaged = Catalog(cat.path)  # opening reads no embedding page: the damage is unseen yet
     try:
         add_photo(damaged, tmp_path, 501)

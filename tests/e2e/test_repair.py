@@ -14,8 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
+from helpers.damage import damage_leaves
 
 from photofind.core.shapes import generate_library
 
@@ -44,28 +44,6 @@ def ok(result) -> str:
 
 def photos_in_status(data: Path) -> int:
     return json.loads(ok(photofind("status", "--json", data_dir=data)))["photos"]
-
-
-def damage_leaves(catalog: Path, table: str, count: int = 1) -> None:
-    """Overwrite ``count`` b-tree leaf pages of ``table`` in the middle of the file with
-    noise, the way a failing disk or a crash of the machine damages a file."""
-    db = sqlite3.connect(catalog)
-    try:
-        page_size = db.execute("PRAGMA page_size").fetchone()[0]
-        pages = [r[0] for r in db.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-            (table,),
-        )]  # fmt: skip
-    except sqlite3.OperationalError:
-        pytest.skip("this SQLite has no dbstat table to find a table's pages with")
-    finally:
-        db.close()
-    assert len(pages) > count, f"{table} fits in {len(pages)} pages"
-    middle = len(pages) // 2
-    with open(catalog, "r+b") as f:
-        for page in pages[middle : middle + count]:
-            f.seek((page - 1) * page_size)
-            f.write(np.random.default_rng(page).bytes(page_size))
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ is one sentence and the window runs on."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
+from helpers.damage import damage_leaves
 from helpers.gui import MODEL, FakeSystem, search, wait_indexed
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -37,26 +36,6 @@ def _indexed(paths: AppPaths, folder: Path) -> None:
     assert list((paths.data_dir / "backups").iterdir()), "an index run that changed it backs up"
 
 
-def _damage(catalog: Path, table: str) -> None:
-    """Overwrite one b-tree leaf page of ``table`` in the middle of the file with noise."""
-    db = sqlite3.connect(catalog)
-    try:
-        page_size = db.execute("PRAGMA page_size").fetchone()[0]
-        pages = [r[0] for r in db.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-            (table,),
-        )]  # fmt: skip
-    except sqlite3.OperationalError:
-        pytest.skip("this SQLite has no dbstat table to find a table's pages with")
-    finally:
-        db.close()
-    assert len(pages) > 1, f"{table} fits in one page"
-    page = pages[len(pages) // 2]
-    with open(catalog, "r+b") as f:
-        f.seek((page - 1) * page_size)
-        f.write(np.random.default_rng(page).bytes(page_size))
-
-
 def _repair_dialog() -> RepairDialog | None:
     shown = QApplication.activeModalWidget()
     return shown if isinstance(shown, RepairDialog) else None
@@ -67,7 +46,7 @@ def test_a_damaged_catalog_at_the_start_is_repaired_and_its_photos_are_in_the_wi
 ):
     paths = app_paths(tmp_path / "data")
     _indexed(paths, library_photos)
-    _damage(paths.catalog_path, "photos")
+    damage_leaves(paths.catalog_path, "photos")
     with pytest.raises(Exception, match="damaged"):
         open_library(paths, MODEL, "cpu")  # what photofind meets when it starts
 
@@ -122,7 +101,7 @@ def test_damage_met_by_an_index_run_is_repaired_in_the_window(
 ):
     paths = app_paths(tmp_path / "data")
     _indexed(paths, library_photos)
-    _damage(paths.catalog_path, "embeddings")  # opens fine; the next run that writes meets it
+    damage_leaves(paths.catalog_path, "embeddings")  # opens fine; the next run that writes meets it
     generate_library(library_photos / "later", 6, seed=41, size_range=(120, 200))
 
     window = make_window()
