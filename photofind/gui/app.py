@@ -163,7 +163,7 @@ def _advice(exc: PhotofindError, model: str) -> str:
         return "Your photos are not touched. Choose another data folder to keep working."
     return (
         "Your photos and library are not touched. Start with the built-in model to "
-        "keep working, or fix the model folder and start photofind with --model DIR."
+        "keep working; Library ▸ Models… can then install or import another one."
     )
 
 

@@ -152,7 +152,8 @@ def test_a_broken_model_gives_a_plain_message(tmp_path, qapp, monkeypatch):
     assert result is None
     message, advice, buttons = shown[0]
     assert "embed_dim" in message and "Traceback" not in message
-    assert "--model DIR" in advice
+    # the window's own remedy, not the command line's (no option names)
+    assert "Library ▸ Models" in advice and "--" not in advice
     assert any("built-in" in b for b in buttons)
 
 
