@@ -43,6 +43,7 @@ from photofind.core.catalog_rows import (
 )
 from photofind.core.errors import CatalogError, NotWritableError
 from photofind.core.library_folders import check_library_folder
+from photofind.core.pacing import foreground
 
 # Re-exported: callers import these from the catalog, whose rows they describe.
 __all__ = [
@@ -489,6 +490,7 @@ class Catalog:
             wanted = [int(i) for i in ids]
             rows = []
             for start in range(0, len(wanted), 900):
+                foreground.give_way()  # every vector of a library takes seconds to read
                 chunk = wanted[start : start + 900]
                 marks = ",".join("?" * len(chunk))
                 rows += self._query(

@@ -40,6 +40,7 @@ from photofind.core.errors import ImageError
 from photofind.core.images import ImageInfo, open_image, read_info
 from photofind.core.library_folders import forget_folder, photofind_folders
 from photofind.core.low_impact import LOW_IMPACT_WORKERS, lower_thread_priority
+from photofind.core.pacing import foreground
 from photofind.core.phash import perceptual_hash
 from photofind.core.phash_fill import compute_missing, store_phashes
 from photofind.core.photo_file import PhotoReadError, hash_photo, open_photo, read_failure
@@ -219,6 +220,7 @@ class Indexer:
     # -- main side ----------------------------------------------------------------------
 
     def scan(self, cancel: threading.Event | None = None) -> ScanPlan:
+        foreground.give_way(cancel)  # reading every row holds the interpreter for a while
         rows = self.catalog.all_photos()
         embedded = set(self.catalog.embedding_ids(self._model_id).tolist())
         own = photofind_folders(self.catalog.path.parent)
@@ -285,6 +287,7 @@ class Indexer:
                 pending.popleft()
                 (batch.encode if item.tensor is not None else batch.other).append(item)
                 if len(batch.encode) >= self.batch_size or len(batch.other) >= MAX_PENDING_ROWS:
+                    foreground.give_way(cancel)  # the read threads go on decoding meanwhile
                     done += self._commit(batch, scan, stats, prepare_again)
                     committed, batch = batch, _Batch()
                     if time.monotonic() - last_save > SAVE_EVERY_S:

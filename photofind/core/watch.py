@@ -50,6 +50,7 @@ from photofind.core.errors import PhotofindError, write_error
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.core.library_folders import OK, photofind_folders, reachability
+from photofind.core.pacing import foreground
 from photofind.core.scanner import FoundFile
 from photofind.core.watch_changes import SETTLE_S, Change, ChangeHandler, PendingChanges
 
@@ -309,6 +310,9 @@ class LibraryWatcher(threading.Thread):
                     )  # fmt: skip
                 self._folders[folder] = _Folder(None)
                 continue
+            # Watching walks the whole folder (a recursive watch per subfolder): not while
+            # someone scrolls the window. The stop request ends the wait.
+            foreground.give_way(self._stopping)
             self._folders[folder] = self._watch(folder, identity)
             if state is not None:
                 self._note("back", f"{folder} can be reached again; looking for changes in it.",
