@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QTreeWidgetItem, QWidget
 from photofind.core.collection_store import Collection
 from photofind.core.humanize import plural
 from photofind.core.library import Library
+from photofind.core.pacing import foreground
 from photofind.core.search import SearchHit
 from photofind.gui.blur import SensitiveBlur
 from photofind.gui.dialogs.collection_edit import CollectionDraft, CollectionEditDialog
@@ -57,6 +58,7 @@ class CollectionsRead:
 
 
 def read_collections(library: Library) -> CollectionsRead:
+    foreground.give_way()  # not while the grid is being scrolled: it reads every vector
     service = library.collections
     return CollectionsRead(
         tuple(service.all(include_off=True)), service.counts(), service.sensitive_ids()
@@ -110,7 +112,12 @@ class CollectionsPanel(QObject):
         actions = window.photo_actions
         actions.menu_parts.append(self.photo_menu)
         actions.blur, actions.labels = self.blur, self.labels
-        self.reload()
+        if self.blur.enabled:
+            self.reload()  # which photos to blur is wanted before the first one is shown
+        else:
+            # Reading every vector of a large library takes seconds of the interpreter's
+            # time: not while the window opens on its first screen.
+            window.browse.after_first_screen(self.reload)
 
     def _watch_grids(self) -> None:
         results, browse = self.window.results, self.window.browse

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from photofind.core.catalog import Counts
 from photofind.core.indexer import IndexProgress
+from photofind.core.pacing import foreground
 from photofind.core.search import SearchHit
 from photofind.core.settings import save_settings
 from photofind.core.thumbnails import ThumbnailCache
@@ -439,6 +440,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        foreground.release()  # workers that give way to a scroll stop waiting for it
         self.places.shutdown()
         close_duplicates(self)
         self.collections.shutdown()

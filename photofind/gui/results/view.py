@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
+from photofind.core.pacing import foreground
 from photofind.core.search import SearchHit
 from photofind.gui.results.delegate import ThumbnailDelegate
 from photofind.gui.results.model import BADGE_ROLE, HIT_ROLE, ResultsModel
@@ -205,6 +206,10 @@ class ResultsView(QListView):
         if keyboard and not self.currentIndex().isValid() and self.model().rowCount():
             self.setCurrentIndex(self.model().index(0, 0))
         super().focusInEvent(event)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        foreground.touch()  # background work waits: the frames of a scroll come first
+        super().scrollContentsBy(dx, dy)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

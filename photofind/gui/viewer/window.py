@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.core.pacing import foreground
 from photofind.gui.blur import SensitiveBlur, blurred_image
 from photofind.gui.viewer.canvas import PictureCanvas
 from photofind.gui.viewer.details import DetailsPanel
@@ -140,6 +141,7 @@ class PhotoViewer(QWidget):
         return self.items[self.row]
 
     def step(self, delta: int) -> None:
+        foreground.touch()  # the next photo's decode and paint before background work
         self._direction = 1 if delta >= 0 else -1
         self.show_row(self.row + delta)
 

@@ -25,6 +25,7 @@ from photofind.core.browse import photo_ids_below
 from photofind.core.collections import CollectionService
 from photofind.core.errors import PhotofindError
 from photofind.core.filters import QueryError
+from photofind.core.pacing import foreground
 from photofind.core.query import Query, Term, parse_query
 from photofind.core.result_groups import Groups, same_picture_groups
 from photofind.core.search import SearchHit, SearchResult, SearchService
@@ -136,6 +137,7 @@ class SearchThread(QThread):
 
     def _warm_up(self) -> None:
         """Load the text model now, so that the first keystroke does not pay for it."""
+        foreground.give_way()  # a second of imports and model loading: not during a scroll
         try:
             self._service().text_embedding("a photo")
         except PhotofindError:
