@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -188,3 +190,38 @@ def test_fixed_batch_of_one_and_fixed_length_int32_text(
     np.testing.assert_allclose(
         variant.encode_texts(texts), tiny_encoder.encode_texts(texts), atol=1e-5
     )
+
+
+def test_auto_provider_with_the_cpu_build_does_not_import_onnxruntime():
+    """Where only PyPI's CPU build is installed (as here), choosing the provider at start
+    costs no import of ONNX Runtime; the window's first screen does not wait for it."""
+    from photofind.core.clip.encoder import cpu_build_only
+
+    if not cpu_build_only():
+        pytest.skip("a CUDA build of ONNX Runtime is installed here")
+    code = (
+        "import sys; from photofind.core.clip.encoder import resolve_provider; "
+        "print(resolve_provider('auto'), 'onnxruntime' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["cpu", "False"]
+
+
+def test_auto_provider_asks_onnxruntime_when_a_cuda_build_may_be_installed(monkeypatch):
+    from importlib import metadata
+
+    from photofind.core.clip import encoder
+
+    real = metadata.distribution
+
+    def with_gpu_build(name: str):
+        return real("onnxruntime") if name == "onnxruntime-gpu" else real(name)
+
+    monkeypatch.setattr(metadata, "distribution", with_gpu_build)
+    assert not encoder.cpu_build_only()
+    asked = []
+    monkeypatch.setattr(
+        "onnxruntime.get_available_providers",
+        lambda: asked.append(1) or ["CUDAExecutionProvider", "CPUExecutionProvider"],
+    )
+    assert encoder.resolve_provider("auto") == "cuda" and asked

@@ -45,7 +45,30 @@ class ProviderWarning(UserWarning):
     """The execution provider asked for is not available; photofind carries on with CPU."""
 
 
+# The builds of ONNX Runtime that can have a CUDA provider. PyPI's plain "onnxruntime" is
+# the CPU build: where it is the only one installed, asking it (an import of 60-180 ms, on
+# the path to the window's first screen) is not needed to know that there is no GPU.
+CUDA_BUILDS = ("onnxruntime-gpu", "ort-nightly-gpu", "onnxruntime-training")
+
+
+def cpu_build_only() -> bool:
+    """True when the installed ONNX Runtime is the CPU build and no CUDA build is beside it.
+    False when unsure (no package metadata, as in some frozen apps): then it is asked."""
+    from importlib import metadata
+
+    def installed(name: str) -> bool:
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            return False
+        return True
+
+    return installed("onnxruntime") and not any(installed(n) for n in CUDA_BUILDS)
+
+
 def cuda_available() -> bool:
+    if cpu_build_only():
+        return False
     import onnxruntime as ort
 
     return CUDA in ort.get_available_providers()
