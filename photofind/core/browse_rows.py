@@ -3,9 +3,10 @@
 
 A grid paints only what is on screen, but it must know every row's path the moment it
 scrolls there, without asking the catalog on its UI thread. So everything is read in one
-pass on a worker: one statement for the order, one for the paths and sizes, matched by id
-with numpy (no Python loop per photo but the one reordering the paths). Paths stay raw
-bytes until a row is shown: decoding 100k of them would cost more than the query.
+pass on a worker, by the statement that reads the order (:func:`~photofind.core.browse.
+read_browse`), and put in browse order with numpy (no Python loop per photo but the one
+reordering the paths). Paths stay raw bytes until a row is shown: decoding 100k of them
+would cost more than the query.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from photofind.core.browse import BrowseOrder, _prefix_bounds, browse_order
-from photofind.core.catalog import INDEXED, Catalog
+from photofind.core.browse import PATHS, BrowseOrder, integers, raw_paths, read_browse
+from photofind.core.catalog import Catalog
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,26 +52,15 @@ def empty_rows() -> BrowseRows:
 
 
 def browse_rows(catalog: Catalog, folder: Path | None = None) -> BrowseRows:
-    """Every shown photo (or those below ``folder``), newest first, with paths and sizes."""
-    order = browse_order(catalog, folder)
-    sql = "SELECT id, path, IFNULL(width, 0), IFNULL(height, 0) FROM photos WHERE status = ?"
-    params: list[object] = [INDEXED]
-    if folder is not None:
-        sql += " AND path >= ? AND path < ?"
-        params += _prefix_bounds(folder)
-    rows = catalog.select(sql, params)
-    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    by_id = np.argsort(ids)
-    # A photo indexed between the two statements is in one and not the other: such rows
-    # are left out (the next refresh has them) rather than shown with another's path.
-    where = np.zeros(len(order), np.int64)
-    found = np.zeros(len(order), bool)
-    if len(ids):
-        where = by_id[np.minimum(np.searchsorted(ids, order.ids, sorter=by_id), len(ids) - 1)]
-        found = ids[where] == order.ids
-    if not found.all():
-        order = order.without(order.ids[~found])
-        where = where[found]
-    widths = np.fromiter((r[2] for r in rows), np.int32, len(rows))
-    heights = np.fromiter((r[3] for r in rows), np.int32, len(rows))
-    return BrowseRows(order, [rows[i][1] for i in where.tolist()], widths[where], heights[where])
+    """Every shown photo (or those below ``folder``), newest first, with paths and sizes.
+    One statement reads them all, so each path and size is that of the photo beside it
+    (a photo indexed meanwhile is in the next read, never half in this one)."""
+    sizes = ("group_concat(IFNULL(width, 0))", "group_concat(IFNULL(height, 0))")
+    order, sort, (paths, widths, heights) = read_browse(catalog, folder, (PATHS, *sizes))
+    unsorted = raw_paths(paths)
+    return BrowseRows(
+        order,
+        [unsorted[i] for i in sort.tolist()],
+        integers(widths, np.int32)[sort],
+        integers(heights, np.int32)[sort],
+    )

@@ -5,16 +5,24 @@ removed, photos indexed or trashed, another model's library opened), so the grid
 stale. One read at a time: a change while one is running marks it stale and one more read
 follows when it ends, so a burst of changes (indexing counts every two seconds) costs at
 most two reads and the newest always wins.
+
+A read asks only the catalog, and its rows go out the moment it ends. The folder tree is
+made after it, from what the read took from the catalog, on a thread of its own: making it
+looks at the disk (is each library folder there?), and a dead network share must hold up
+neither these photos nor the next read's. Trees are made one at a time as well, and a tree
+goes out only while no newer read has started (that read makes its own): an older tree
+would take back a folder the newer rows know, and the sidebar would leave a scope in it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from photofind.core.browse import FolderTree, folder_tree
+from photofind.core.browse import FolderTree, TreeSource, tree_from, tree_source
 from photofind.core.browse_rows import BrowseRows, browse_rows
 from photofind.gui.library_session import LibrarySession
 from photofind.gui.workers import track_pool
@@ -35,9 +43,18 @@ class BrowseLoader(QObject):
         self._closed = False
         self._held = False
         self._after_read: list[Callable[[], None]] = []
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        track_pool(self._pool)
+        self._reads = 0  # reads started, so a tree knows whether a newer read has begun
+        self._tree_job: Job | None = None
+        self._tree_read = 0  # the read whose tree is being made
+        self._next_tree: tuple[int, TreeSource] | None = None
+        self._pool = self._one_thread_pool()  # reads the catalog
+        self._tree_pool = self._one_thread_pool()  # looks at the disk
+
+    def _one_thread_pool(self) -> QThreadPool:
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)
+        track_pool(pool)
+        return pool
 
     @property
     def loading(self) -> bool:
@@ -56,16 +73,21 @@ class BrowseLoader(QObject):
             return
         library, folder = self.session.library, self.folder
 
-        def read() -> tuple[BrowseRows, FolderTree]:
-            return browse_rows(library.catalog, folder), folder_tree(library.catalog)
+        def read() -> tuple[BrowseRows, TreeSource]:
+            rows = browse_rows(library.catalog, folder)
+            # The whole library's rows hold every path the tree counts; a folder's do not.
+            paths = rows.raw_paths if folder is None else None
+            return rows, tree_source(library.catalog, paths)
 
         self._stale = False
+        self._reads += 1
         self._job = Job(read, self, self._pool)
         self._job.done.connect(self._on_done)  # a bound method: delivered on the UI thread
         self._job.start()
 
     def after_read(self, fn: Callable[[], None]) -> None:
-        """``fn()`` once the read in progress has ended (at once when none is)."""
+        """``fn()`` once the read in progress has ended (at once when none is), before its
+        rows go out; the folder tree comes later."""
         if self._job is None:
             fn()
         else:
@@ -86,16 +108,43 @@ class BrowseLoader(QObject):
         if outcome.error:
             self.failed.emit(outcome.error)
             return
-        rows, tree = outcome.value
+        rows, source = outcome.value
         if rows.folder != self.folder:
             self.reload()
             return
-        self.tree_loaded.emit(tree)
         self.loaded.emit(rows)
+        self._make_tree(self._reads, source)
+
+    def _make_tree(self, read: int, source: TreeSource) -> None:
+        if self._tree_job is not None:
+            self._next_tree = (read, source)  # made once the tree in progress is
+            return
+        self._tree_read = read
+        self._tree_job = Job(partial(tree_from, source), self, self._tree_pool)
+        self._tree_job.done.connect(self._on_tree_done)
+        self._tree_job.start()
+
+    def _on_tree_done(self, outcome: JobOutcome) -> None:
+        job, self._tree_job = self._tree_job, None
+        if job is not None:
+            job.deleteLater()
+        if self._closed:
+            return
+        read = self._tree_read
+        waiting, self._next_tree = self._next_tree, None
+        if waiting is not None:
+            self._make_tree(*waiting)
+        if read != self._reads:
+            return  # a newer read has started: its own tree follows
+        if outcome.error:
+            self.failed.emit(outcome.error)
+            return
+        self.tree_loaded.emit(outcome.value)
 
     def hold(self, held: bool) -> None:
         """Read nothing while ``held`` (the catalog is being closed and repaired): holding
-        waits for the read in progress; letting go reads again if anything changed."""
+        waits for the read in progress (a tree being made does not read the catalog);
+        letting go reads again if anything changed."""
         self._held = held
         if held:
             self._pool.waitForDone()
@@ -105,3 +154,4 @@ class BrowseLoader(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._pool.waitForDone()
+        self._tree_pool.waitForDone()

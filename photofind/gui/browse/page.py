@@ -195,6 +195,7 @@ class BrowsePage(QWidget):
         for row in grid.visible_rows()[:PREFETCH] or range(min(PREFETCH, len(rows))):
             self.thumbnails.pixmap(rows.path(row), size)
         self._show_summary()
+        self._show_problem()  # of the folder now shown, by the last tree until the next one
         self.rows_changed.emit()
         self._check_first_screen()
 
