@@ -17,36 +17,25 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Callable
-from datetime import date
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDrag, QKeySequence, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QAbstractScrollArea,
-    QApplication,
-    QStyle,
-    QStyleOptionViewItem,
-    QToolTip,
-)
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip
 
 from photofind.core.browse import Section
-from photofind.core.humanize import plural
+from photofind.core.pacing import foreground
 from photofind.gui.browse.model import BrowseModel
 from photofind.gui.browse.moves import moved
+from photofind.gui.browse.painting import (
+    MIN_MARKED_SIZE,
+    FileMark,
+    RowHits,
+    paint_header,
+    section_title,
+)
 from photofind.gui.results.delegate import ThumbnailDelegate
 
 SCROLL_STEP = 48
-
-
-def section_title(section: Section, file_dated: int = 0) -> str:
-    if section.year is None or section.month is None:
-        title = "Date unknown"
-    else:
-        title = date(section.year, section.month, 1).strftime("%B %Y")
-    title += f"  ·  {plural(section.count, 'photo', grouped=True)}"
-    if file_dated:
-        title += f" ({file_dated} dated by the file: no date in the photo)"
-    return title
 
 
 class BrowseGrid(QAbstractScrollArea):
@@ -73,6 +62,8 @@ class BrowseGrid(QAbstractScrollArea):
         self._height = 0
         self._header = 0  # fontMetrics() costs ~0.2 ms: asked a few times per cell painted
         self._after_paint: list[Callable[[], None]] = []
+        self._hits = RowHits(model)
+        self._file_mark = FileMark()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QAbstractScrollArea.Shape.NoFrame)
         self.viewport().setMouseTracking(True)
@@ -181,6 +172,7 @@ class BrowseGrid(QAbstractScrollArea):
             bar.setValue(rect.bottom() - self.viewport().height() + 1)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        foreground.touch()  # background work waits: the frames of a scroll come first
         self.viewport().update()
 
     # -- painting -------------------------------------------------------------------------
@@ -221,35 +213,34 @@ class BrowseGrid(QAbstractScrollArea):
             if y + header >= 0:
                 file_dated = int((sources[section.start : section.stop] == 1).sum())
                 box = QRect(12, y + header // 4, self.viewport().width() - 24, header // 2 + 4)
-                font = painter.font()
-                font.setBold(True)
-                painter.setFont(font)
-                painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-                # A narrow window (or a 2x scale) cuts the title with an ellipsis, not mid-word.
-                title = painter.fontMetrics().elidedText(
-                    section_title(section, file_dated), Qt.TextElideMode.ElideRight, box.width()
-                )
-                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, title)
-                font.setBold(False)
-                painter.setFont(font)
-        option = QStyleOptionViewItem()
-        option.palette = palette
-        option.font = self.font()
+                paint_header(painter, box, section_title(section, file_dated), palette)
+        # The painter is set once for every cell (paint_cell leaves pen and brush changed).
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        focus = palette.color(QPalette.ColorRole.Highlight)
+        marked = self.delegate.size >= MIN_MARKED_SIZE
         focused = self.hasFocus()
-        for row in self.visible_rows():
-            option.rect = self.visual_rect(row)
-            state = QStyle.StateFlag.State_Enabled
-            if row in self.selected:
-                state |= QStyle.StateFlag.State_Selected
-            if row == self._hover:
-                state |= QStyle.StateFlag.State_MouseOver
-            option.state = state
-            self.delegate.paint_hit(painter, option, self.model.hit(row))
+        rows = self.visible_rows()
+        index = self._section_index(rows.start) if rows else 0
+        columns, width, cell_height = self._columns, self._cell.width(), self._cell.height()
+        for row in rows:
+            while row >= sections[index].stop:
+                index += 1
+            line, column = divmod(row - sections[index].start, columns)
+            y = self._tops[index] + header + line * cell_height - scroll
+            cell = QRect(column * width, y, width, cell_height)
+            self.delegate.paint_cell(
+                painter, cell, palette, self._hits[row],
+                selected=row in self.selected, hover=row == self._hover,
+            )  # fmt: skip
             if row == self.current and focused:
-                painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-                painter.drawRoundedRect(option.rect.adjusted(2, 2, -3, -3), 8, 8)
-            if self.model.file_dated(row) and self.delegate.size >= 72:
-                self._paint_file_mark(painter, option.rect)
+                # Drawn aliased, as it always was: a crisp frame inside the cell's own.
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                painter.setPen(focus)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(cell.adjusted(2, 2, -3, -3), 8, 8)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if marked and self.model.file_dated(row):
+                self._file_mark.paint(painter, cell, palette)
         painter.end()
         waiting, self._after_paint = self._after_paint, []
         for fn in waiting:
@@ -259,15 +250,6 @@ class BrowseGrid(QAbstractScrollArea):
         """``fn()`` once the next paint of the grid is on screen."""
         self._after_paint.append(fn)
         self.viewport().update()
-
-    def _paint_file_mark(self, painter: QPainter, cell: QRect) -> None:
-        """A small hollow dot in the corner: the date shown for it is the file's."""
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(QRect(cell.left() + 10, cell.top() + 10, 8, 8))
-        painter.restore()
 
     # -- selection ------------------------------------------------------------------------
 
