@@ -64,6 +64,7 @@ def cmd_folder_list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def cmd_folder_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     with opened_library(args, paths) as library:
+        library.index.load()  # a catalog whose vectors cannot be read stops it before any change
         try:
             removed = forget_folder(library.catalog, args.path)
         except FolderError as exc:

@@ -115,6 +115,7 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
     if (stopped := settle_model_for_indexing(args, paths)) is not None:
         return stopped
     with opened_library(args, paths) as library:
+        library.index.load()  # a catalog whose vectors cannot be read stops it before any change
         add_folders(library, folders)
         cancel = threading.Event()
         view = ProgressView()

@@ -19,12 +19,13 @@ from photofind.core.clip.encoder import ClipEncoder, resolve_provider
 from photofind.core.collection_store import CollectionStore
 from photofind.core.collections import CollectionService
 from photofind.core.config import AppPaths, query_language
+from photofind.core.deferred_index import DeferredIndex
 from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
 from photofind.core.thumbnails import ThumbnailCache
-from photofind.core.vector_index import VectorIndex, index_file_name
+from photofind.core.vector_index import index_file_name
 
 
 @dataclass
@@ -32,15 +33,17 @@ class Library:
     """The catalog with one model being indexed (``encoder``/``index``) and one answering
     searches (``search``). They are the same model, except while the library switches to a
     newly chosen model: then the previous one, complete, keeps answering until the new one
-    has embedded every photo (see :meth:`after_index_run`)."""
+    has embedded every photo (see :meth:`after_index_run`).
+
+    Their search indexes are loaded when first used (a search, an index run), not when the
+    library opens: browsing needs none of them. :meth:`load_index` loads them ahead."""
 
     paths: AppPaths
     catalog: Catalog
     encoder: ClipEncoder
-    index: VectorIndex
+    index: DeferredIndex
     search: SearchService
-    index_status: str  # how the vector index came up: "loaded", "patched" or "rebuilt"
-    _previous: tuple[ClipEncoder, VectorIndex] | None = None
+    _previous: tuple[ClipEncoder, DeferredIndex] | None = None
     _changes_backed_up: int = 0  # the catalog's change count when it was last backed up
     _collections: CollectionService | None = None
 
@@ -52,6 +55,21 @@ class Library:
         if self._collections is None or self._collections.model_id != encoder.model_id:
             self._collections = CollectionService(self.catalog, ZeroShotClassifier(encoder))
         return self._collections
+
+    @property
+    def index_status(self) -> str:
+        """How the search index of the model being indexed came up: "loaded", "patched" or
+        "rebuilt" (asking loads it). Raises CatalogDamagedError when its vectors cannot be
+        read."""
+        return self.index.load()
+
+    def load_index(self) -> None:
+        """Load the search indexes now (the model being indexed and the one answering
+        searches), for a front end that would rather pay for it off its UI thread than at
+        the first search. Does nothing when they are loaded; raises as :attr:`index_status`."""
+        self.index.load()
+        if self._previous is not None:
+            self._previous[1].load()
 
     @property
     def read_only(self) -> bool:
@@ -72,9 +90,12 @@ class Library:
         return self._previous is not None
 
     def indexer(self, **options: Any) -> Indexer:
-        """``thumbnails=None`` turns off writing grid thumbnails while indexing."""
+        """``thumbnails=None`` turns off writing grid thumbnails while indexing. Loads the
+        search index (a run that finds nothing to do still saves a rebuilt one); raises
+        CatalogDamagedError when its vectors cannot be read."""
         if self.read_only:
             raise RuntimeError("a library opened read-only cannot index")
+        self.index.load()
         options.setdefault("thumbnails", self.thumbnails)
         return Indexer(self.encoder, self.catalog, self.index, **options)
 
@@ -114,8 +135,9 @@ class Library:
             self.catalog.set_meta(SERVING_KEY, self.encoder.bundle.name)
 
     def close(self) -> None:
-        """Save the search indexes (unless read-only) and close the catalog, even when a
-        save fails (the error is raised after: the catalog has everything, nothing is lost)."""
+        """Save the search indexes (unless read-only; an index never used is not written)
+        and close the catalog, even when a save fails (the error is raised after: the
+        catalog has everything, nothing is lost)."""
         try:
             if not self.read_only:
                 self.index.save()
@@ -137,25 +159,24 @@ SERVING_KEY = "serving_model"  # catalog meta: the last model that embedded ever
 
 def _open_model(
     paths: AppPaths, catalog: Catalog, bundle: ModelBundle, provider: str, language: str | None
-) -> tuple[ClipEncoder, VectorIndex, str]:
+) -> tuple[ClipEncoder, DeferredIndex]:
     # int8 is chosen at install for CPU inference; on a GPU the fp32 graph is faster.
     encoder = ClipEncoder(
         bundle, provider, int8=provider == "cpu" and uses_int8(bundle), language=language
     )
-    index = VectorIndex(
-        paths.data_dir / index_file_name(encoder.model_id), bundle.embed_dim,
+    model_id, dim = encoder.model_id, bundle.embed_dim
+    index = DeferredIndex(
+        paths.data_dir / index_file_name(model_id), dim,
+        lambda: catalog.embedding_ids(model_id),
+        lambda: _stored_vectors(catalog, model_id, dim),
         read_only=catalog.read_only,
     )  # fmt: skip
-    status = index.load_or_rebuild(
-        catalog.embedding_ids(encoder.model_id),
-        lambda: _stored_vectors(catalog, encoder.model_id, bundle.embed_dim),
-    )
-    return encoder, index, status
+    return encoder, index
 
 
 def _previous_model(
     paths: AppPaths, catalog: Catalog, current: ClipEncoder, provider: str, language: str | None
-) -> tuple[ClipEncoder, VectorIndex] | None:
+) -> tuple[ClipEncoder, DeferredIndex] | None:
     """The model that answered searches before ``current`` was chosen, if that one has
     embedded every photo (and is still installed). Asked only while ``current`` has not."""
     name = catalog.get_meta(SERVING_KEY)
@@ -163,7 +184,7 @@ def _previous_model(
         return None
     try:
         bundle = find_model(name, paths.models_dir)
-        encoder, index, _ = _open_model(paths, catalog, bundle, provider, language)
+        encoder, index = _open_model(paths, catalog, bundle, provider, language)
     except ModelError:
         return None  # removed since: the new model answers with what it has so far
     counts = catalog.counts(encoder.model_id)
@@ -188,13 +209,14 @@ def open_library(
     and it works on a full or read-only disk and while another photofind is indexing.
 
     Raises PhotofindError subclasses with a user-facing message: no such model, a broken
-    model folder, an unusable or newer data folder."""
+    model folder, an unusable or newer data folder. The search index is not read here but
+    at its first use, which raises what reading the catalog's vectors raises then."""
     bundle = find_model(model, paths.models_dir)
     catalog = Catalog(paths.catalog_path, read_only=read_only)
     try:
         resolved = resolve_provider(provider)  # warns once when cuda is asked for but absent
         language = language or query_language()
-        encoder, index, status = _open_model(paths, catalog, bundle, resolved, language)
+        encoder, index = _open_model(paths, catalog, bundle, resolved, language)
         counts = catalog.counts(encoder.model_id)
         previous = (
             _previous_model(paths, catalog, encoder, resolved, language) if counts.pending else None
@@ -204,7 +226,7 @@ def open_library(
         raise
     serving_encoder, serving_index = previous or (encoder, index)
     search = SearchService(serving_encoder, catalog, serving_index)
-    library = Library(paths, catalog, encoder, index, search, status, previous, catalog.changes)
+    library = Library(paths, catalog, encoder, index, search, previous, catalog.changes)
     if counts.photos and not counts.pending and not read_only:
         library._remember_complete()
     return library
