@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
@@ -108,7 +109,7 @@ class BrowseLoader(QObject):
         if outcome.error:
             self.failed.emit(outcome.error)
             return
-        rows, source = outcome.value
+        rows, source = cast(tuple[BrowseRows, TreeSource], outcome.value)
         if rows.folder != self.folder:
             self.reload()
             return
