@@ -73,3 +73,18 @@ def test_with_sensitive_photos_hidden_they_are_known_before_the_first_screen(
     first.shutdown()
     window = make_window(start=False, settings=Settings(hide_sensitive=True))
     assert window.collections.busy  # which photos to blur is being read already
+
+
+def test_the_search_index_is_loaded_after_the_first_screen_not_before(
+    qtbot, make_window, library_photos: Path
+):
+    first = make_window([library_photos])
+    wait_indexed(qtbot, first)
+    first.shutdown()
+    window = make_window(start=False)
+    index = window.session.library.search.index
+    qtbot.waitUntil(lambda: window.browse.loaded_once, timeout=10_000)
+    assert not index.loaded  # the window opened on its photos without it
+    window.start()
+    qtbot.waitUntil(lambda: index.loaded, timeout=20_000)  # before any search is typed
+    assert window.session.query.last is None

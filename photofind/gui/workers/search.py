@@ -136,10 +136,13 @@ class SearchThread(QThread):
                 self.searched.emit(SearchOutcome(request, [], 0.0, "The search failed."))
 
     def _warm_up(self) -> None:
-        """Load the text model now, so that the first keystroke does not pay for it."""
-        foreground.give_way()  # a second of imports and model loading: not during a scroll
+        """Load the text model and the search index now (the library opens without its
+        index, for a quick first screen), so that the first keystroke pays for neither."""
+        foreground.give_way()  # a second of imports and loading: not during a scroll
         try:
-            self._service().text_embedding("a photo")
+            service = self._service()
+            len(service.index)  # loads it: the file read and checked, or rebuilt
+            service.text_embedding("a photo")
         except PhotofindError:
             pass  # reported with the first real query
         except Exception as exc:
