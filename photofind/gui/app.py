@@ -36,6 +36,7 @@ from photofind.core.library import Library, open_library
 from photofind.core.models import active_model, model_is_chosen
 from photofind.core.repair import RepairReport, repair_catalog
 from photofind.core.settings import Settings, load_settings
+from photofind.gui.browse.prefetch import prefetch_browse
 from photofind.gui.dialogs.repair import run_repair
 
 if TYPE_CHECKING:
@@ -180,6 +181,8 @@ def build_window(
     with the same data folder and provider. ``model_chosen``: a person named the library's
     model (--model); PHOTOFIND_MODEL and 'photofind model use' count too, where the
     library is open with that model. ``window_options`` go to MainWindow."""
+    # Before the window's modules are imported: the rows are read meanwhile.
+    prefetch_browse(library.catalog)
     from photofind.gui.library_session import LibrarySession
     from photofind.gui.main_window import MainWindow
 

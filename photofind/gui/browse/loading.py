@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from photofind.core.browse import FolderTree, TreeSource, tree_from, tree_source
 from photofind.core.browse_rows import BrowseRows, browse_rows
+from photofind.gui.browse.prefetch import take_prefetched
 from photofind.gui.library_session import LibrarySession
 from photofind.gui.workers import track_pool
 from photofind.gui.workers.jobs import Job, JobOutcome
@@ -75,6 +76,8 @@ class BrowseLoader(QObject):
         library, folder = self.session.library, self.folder
 
         def read() -> tuple[BrowseRows, TreeSource]:
+            if folder is None and (prefetched := take_prefetched(library.catalog)) is not None:
+                return prefetched  # read while the window was being built
             rows = browse_rows(library.catalog, folder)
             # The whole library's rows hold every path the tree counts; a folder's do not.
             paths = rows.raw_paths if folder is None else None
