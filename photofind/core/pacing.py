@@ -47,7 +47,10 @@ class Foreground:
 
     def give_way(self, cancel: threading.Event | None = None) -> float:
         """Sleep while the window is in use; returns the seconds waited. ``cancel`` (set)
-        ends the wait at once, so a worker asked to stop is never held up here."""
+        ends the wait at once, so a worker asked to stop is never held up here. The main
+        thread (the window's own, in the app) never waits: it would wait for itself."""
+        if threading.current_thread() is threading.main_thread():
+            return 0.0
         started = time.monotonic()
         while (left := self._until - time.monotonic()) > 0:
             step = min(left, LOOK_AGAIN_S)
