@@ -5,18 +5,25 @@ Figures:
 
 * **decode**: one 256-px thumbnail from its JPEG bytes to a QImage (median over all), and
   ``QPixmap.fromImage`` of the result, which the UI thread does for every thumbnail.
-* **UI thread speed**: iterations per second of a pure-Python loop on the main thread
-  while two threads decode thumbnails in a loop (the loader's two threads), as a share of
-  the same loop's speed alone. Painting the grid is Python on the UI thread: what this
-  loop keeps is roughly what a paint keeps.
+* **one large decode**: a 12-MP JPEG decoded on one thread beside the Python loop below,
+  and the share of its speed the loop keeps meanwhile: whether the decoder lets go of the
+  interpreter lock while libjpeg works (Pillow does, ``fromData`` does not).
+* **UI thread**: a pure-Python loop on the main thread while two threads decode
+  thumbnails in a loop (the loader's two threads): the share of its speed alone it keeps,
+  and the longest it waited between two rounds of 200 iterations (a few microseconds of
+  work each). Painting the grid is Python on the UI thread: the share is roughly what a
+  paint keeps, the longest wait what a frame can lose at once.
+* **frames**: closer to scrolling: a paint of PAINT_MS of Python every FRAME_MS on the main
+  thread (idle in between, as the event loop is), the paint's median and 95th percentile,
+  and how many thumbnails the two threads decode meanwhile.
 
 The thumbnails are made the way the cache makes them (``core.thumbnails.encode_thumbnail``)
-from generated pictures with photo-like detail (~15 KB each at 256 px).
+from generated pictures with photo-like detail (~12 KB each at 256 px).
 
-Which thread holds the lock is a matter of scheduling: one run of the same loop may keep
-70 % of the UI thread's speed and the next 1 % (the decoding threads then take the lock
-back each time it is let go). So each figure is measured in several rounds, taking turns,
-and the median and the worst round are printed.
+Which thread gets the lock is a matter of scheduling, and other processes on the machine
+move the figures (on a busy 2-core machine one round kept 70 % and the next 1 %), so the
+loop is measured in several rounds, the decoders taking turns, and the median and the
+worst round are printed.
 
     .venv/bin/python benchmarks/gui_thumbnail_decode.py [--seconds 1] [--rounds 7]
 """
@@ -24,6 +31,7 @@ and the median and the worst round are printed.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import statistics
@@ -31,7 +39,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,6 +49,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 THUMBNAILS = 24
 DECODE_THREADS = 2  # ThumbnailLoader's default pool
+FRAME_MS = 16  # 60 frames a second
+PAINT_MS = 4  # the paint of one screen of the browse grid, uncontended
+T = TypeVar("T")
 
 
 def make_thumbnails() -> list[bytes]:
@@ -76,38 +89,106 @@ def per_call_us(fn: Callable[[bytes], object], thumbnails: list[bytes], rounds: 
     return statistics.median(times)
 
 
-def loop_rate(seconds: float) -> float:
-    """Iterations per second of a pure-Python loop (a stand-in for painting)."""
-    count, total = 0, 0
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        for i in range(1000):
+@dataclass
+class Loop:
+    rate: float  # iterations per second
+    longest_wait_ms: float  # the longest time between two of its rounds of 200 iterations
+
+
+def python_loop(seconds: float) -> Loop:
+    """A pure-Python loop (a stand-in for painting) for ``seconds``."""
+    count, total, longest = 0, 0, 0.0
+    last = start = time.perf_counter()
+    while last - start < seconds:
+        for i in range(200):
             total += i * i
-        count += 1000
-    return count / seconds
+        count += 200
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    return Loop(count / (last - start), longest * 1000)
 
 
-def rate_while_decoding(fn, thumbnails: list[bytes], seconds: float) -> tuple[float, int]:
-    stop = threading.Event()
+def frames(iterations: int, seconds: float) -> list[float]:
+    """A paint every FRAME_MS: ``iterations`` of the Python loop, then idle until the next
+    frame is due. The time of each paint, in ms."""
+    times = []
+    due = start = time.perf_counter()
+    while due - start < seconds:
+        began, total = time.perf_counter(), 0
+        for i in range(iterations):
+            total += i * i
+        times.append((time.perf_counter() - began) * 1000)
+        due += FRAME_MS / 1000
+        time.sleep(max(0.0, due - time.perf_counter()))
+    return times
+
+
+def beside_decoders(fn, thumbnails: list[bytes], main: Callable[[], T]) -> tuple[T, float]:
+    """``main()`` while DECODE_THREADS threads decode in a loop; and their thumbnails/s."""
+    stop, measuring = threading.Event(), threading.Event()
     decoded = [0] * DECODE_THREADS
 
     def work(slot: int) -> None:
         while not stop.is_set():
             for data in thumbnails:
                 fn(data)
-                decoded[slot] += 1
+                if measuring.is_set():
+                    decoded[slot] += 1
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(DECODE_THREADS)]
     for thread in threads:
         thread.start()
-    time.sleep(0.2)
+    time.sleep(0.1)
+    measuring.set()
+    start = time.perf_counter()
     try:
-        rate = loop_rate(seconds)
+        result = main()
     finally:
+        seconds = time.perf_counter() - start
+        measuring.clear()
         stop.set()
         for thread in threads:
             thread.join()
-    return rate, sum(decoded)
+    return result, sum(decoded) / seconds
+
+
+def spin(until: Callable[[], bool]) -> int:
+    """A pure-Python loop until ``until()``; how many times it went round."""
+    count = 0
+    while not until():
+        for _ in range(100):
+            pass
+        count += 100
+    return count
+
+
+def large_decode(fn, data: bytes) -> tuple[float, float]:
+    """(ms the decode took beside a Python loop, share of the loop's speed kept)."""
+    done = threading.Event()
+    took: list[float] = []
+
+    def work() -> None:
+        start = time.perf_counter()
+        fn(data)
+        took.append((time.perf_counter() - start) * 1000)
+        done.set()
+
+    thread = threading.Thread(target=work)
+    start = time.perf_counter()
+    thread.start()
+    beside = spin(done.is_set)
+    seconds = time.perf_counter() - start
+    thread.join()
+    end = time.perf_counter() + seconds
+    alone = spin(lambda: time.perf_counter() >= end)
+    return took[0], beside / alone
+
+
+def pillow_load(data: bytes) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:
+        picture.load()
 
 
 def main() -> None:
@@ -133,20 +214,54 @@ def main() -> None:
         pixmap = per_call_us(lambda _d, image=image: QPixmap.fromImage(image), thumbnails[:4])
         print(f"{name:28} decode {decode:6.0f} us, then QPixmap.fromImage {pixmap:5.1f} us "
               f"({image.format().name})")  # fmt: skip
+    from PIL import Image
+
+    large = io.BytesIO()
+    Image.effect_noise((4000, 3000), 50).convert("RGB").save(large, "JPEG", quality=90)
+    # decode_thumbnail refuses a picture this large (no thumbnail is): Pillow's own load
+    for name, fn in {"QImage.fromData": qt_decode, "Pillow (Image.load)": pillow_load}.items():
+        took, kept = large_decode(fn, large.getvalue())
+        print(f"{name:28} a 12-MP decode beside a Python loop: {took:4.0f} ms, the loop kept "
+              f"{kept:.0%} of its speed")  # fmt: skip
     shares: dict[str, list[float]] = {name: [] for name in decoders}
+    waits: dict[str, list[float]] = {name: [] for name in decoders}
     rates: dict[str, list[float]] = {name: [] for name in decoders}
+    alone_waits = []
     for _ in range(args.rounds):
-        alone = loop_rate(args.seconds)
+        alone = python_loop(args.seconds)
+        alone_waits.append(alone.longest_wait_ms)
         for name, fn in decoders.items():
-            rate, decoded = rate_while_decoding(fn, thumbnails, args.seconds)
-            shares[name].append(rate / alone)
-            rates[name].append(decoded / args.seconds)
-    print(f"UI-thread loop speed while {DECODE_THREADS} threads decode, as a share of its "
-          f"speed alone ({args.rounds} rounds of {args.seconds:g} s):")  # fmt: skip
+            loop, decoded = beside_decoders(fn, thumbnails, lambda: python_loop(args.seconds))
+            shares[name].append(loop.rate / alone.rate)
+            waits[name].append(loop.longest_wait_ms)
+            rates[name].append(decoded)
+    print(f"A Python loop on the main thread while {DECODE_THREADS} threads decode, against the "
+          f"loop alone ({args.rounds} rounds of {args.seconds:g} s; alone, its longest wait "
+          f"is {statistics.median(alone_waits):.1f} ms):")  # fmt: skip
     for name in decoders:
-        print(f"  {name:28} median {statistics.median(shares[name]):6.1%}, worst "
-              f"{min(shares[name]):6.1%} ({statistics.median(rates[name]):,.0f} thumbnails/s "
-              "decoded meanwhile)")  # fmt: skip
+        print(f"  {name:26} speed kept: median {statistics.median(shares[name]):6.1%}, worst "
+              f"{min(shares[name]):6.1%}; longest wait: median {statistics.median(waits[name]):5.1f}"
+              f" ms, worst {max(waits[name]):5.1f} ms; {statistics.median(rates[name]):,.0f} "
+              "thumbnails/s decoded meanwhile")  # fmt: skip
+
+    iterations = int(python_loop(0.3).rate * PAINT_MS / 1000)
+    print(f"A paint of {PAINT_MS} ms (Python) every {FRAME_MS} ms on the main thread, "
+          f"{args.seconds * 3:g} s, while {DECODE_THREADS} threads decode:")  # fmt: skip
+    painted = frames(iterations, args.seconds * 3)
+    print(f"  {'nothing decoding':26} paint median {statistics.median(painted):5.1f} ms, "
+          f"95th percentile {percentile(painted, 95):5.1f} ms")  # fmt: skip
+    for name, fn in decoders.items():
+        painted, decoded = beside_decoders(
+            fn, thumbnails, lambda: frames(iterations, args.seconds * 3)
+        )
+        print(f"  {name:26} paint median {statistics.median(painted):5.1f} ms, 95th "
+              f"percentile {percentile(painted, 95):5.1f} ms; {decoded:,.0f} thumbnails/s "
+              "decoded meanwhile")  # fmt: skip
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
 
 
 if __name__ == "__main__":
