@@ -14,12 +14,17 @@ Two figures (goals from issue 4):
   or already in the disk cache (the in-memory cache is emptied before each query).
   "scan" rows are typed right after start, while the indexer walks the 100k files to find
   what changed (it shares the interpreter lock with the UI); the others after that.
-* **launch to browse thumbnails** (goal from issue 10): from ``Popen`` to the first paint of
-  the browse grid in which every cell on screen shows its picture (not a placeholder), the
-  library newest first under its month headers, median <= 1.0 s. The first run decodes the
-  first screen's thumbnails into the disk cache; the median of the rest has them cached.
+* **launch to browse thumbnails** (goal from issue 10): from ``Popen`` of the app as a person
+  starts it (``photofind --data-dir D --model M gui``: the command line's entry point, the
+  single-instance check, provider auto) to the first paint of the browse grid in which every
+  cell on screen shows its picture (not a placeholder), the library newest first under its
+  month headers, median <= 1.0 s. The thumbnail cache is emptied first, so the first launch
+  decodes its first screen from the photos; the median of the rest has them cached.
 * **browse scrolling**: paint time per scroll step (a third of a page) of the browse grid
-  over the 100k photos, thumbnails loading meanwhile, p95 <= 16 ms.
+  over the 100k photos, started right after the first screen, so while the window's
+  background work (the index run's walk of the 100k files, the watcher, the search index
+  and text model loading, the collections' vectors) starts, and thumbnails load meanwhile;
+  p95 <= 16 ms. Each launch scrolls; the median of the cached launches' p95 is reported.
 
 The catalog: 100k photo rows with random unit vectors, written straight through
 ``Catalog.record_indexed`` in one transaction (no encoding). Their files are 100k symbolic
@@ -39,6 +44,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,41 +156,42 @@ def child(data: Path, model: str, typing: bool) -> int:
 
 
 def child_browse(data: Path, model: str) -> int:
-    """The app opening on the browse page: "BROWSE" once the first screen of thumbnails is
-    painted, then "BROWSESCROLL" with the paint times of scrolling the grid."""
+    """The app as a person starts it (``photofind --data-dir D --model M gui``, through the
+    command line's own entry point, provider auto): "BROWSE" once the first screen of
+    thumbnails is painted, then "BROWSESCROLL" with the paint times of scrolling the grid."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from photofind.core.config import app_paths
-    from photofind.core.library import open_library
-    from photofind.core.settings import load_settings
-    from photofind.gui.app import build_window
+    from photofind.gui import app as gui_app
 
-    app = QApplication(sys.argv[:1])
-    paths = app_paths(data)
-    library = open_library(paths, model, "cpu")
-    window = build_window(library, paths, load_settings(paths.settings_path), "cpu")
-    grid = window.browse.grid
-    delegate = grid.delegate
-    plain_paint = grid.paintEvent
-    seen = {"done": False}
+    plain_build = gui_app.build_window
 
-    def counting_paint(event) -> None:
-        before = delegate.painted_thumbnails
-        plain_paint(event)
-        shown = len(grid.visible_rows())
-        if not seen["done"] and shown and delegate.painted_thumbnails - before >= shown:
-            seen["done"] = True
-            print(f"BROWSE {shown} cells", flush=True)
-            QTimer.singleShot(0, lambda: measure_browse_scrolling(window))
+    def build_window(*args, **kwargs):
+        window = plain_build(*args, **kwargs)
+        watch_first_screen(window)
+        return window
 
-    grid.paintEvent = counting_paint
-    window.show()
-    window.start()
-    code = app.exec()
-    library.close()
-    return code
+    def watch_first_screen(window) -> None:
+        grid = window.browse.grid
+        delegate = grid.delegate
+        plain_paint = grid.paintEvent
+        seen = {"done": False}
+
+        def counting_paint(event) -> None:
+            before = delegate.painted_thumbnails
+            plain_paint(event)
+            shown = len(grid.visible_rows())
+            if not seen["done"] and shown and delegate.painted_thumbnails - before >= shown:
+                seen["done"] = True
+                print(f"BROWSE {shown} cells", flush=True)
+                QTimer.singleShot(0, lambda: measure_browse_scrolling(window))
+
+        grid.paintEvent = counting_paint
+
+    gui_app.build_window = build_window
+    from photofind.cli import main as photofind_main
+
+    return photofind_main(["--data-dir", str(data), "--model", model, "gui"])
 
 
 def measure_browse_scrolling(window, steps: int = 400) -> None:
@@ -198,12 +205,9 @@ def measure_browse_scrolling(window, steps: int = 400) -> None:
         grid.viewport().repaint()
         frames.append((time.perf_counter() - started) * 1000)
     frames.sort()
-    print(
-        f"BROWSESCROLL {len(window.browse.model.rows):,} photos, {len(frames)} steps of a third "
-        f"of a page: paint median {frames[len(frames) // 2]:.1f} ms, 95th percentile "
-        f"{frames[int(len(frames) * 0.95)]:.1f} ms, worst {frames[-1]:.1f} ms",
-        flush=True,
-    )
+    median, p95 = frames[len(frames) // 2], frames[int(len(frames) * 0.95)]
+    print(f"BROWSESCROLL {len(window.browse.model.rows)} {len(frames)} {median} {p95} {frames[-1]}",
+          flush=True)  # fmt: skip
     window.close()
 
 
@@ -299,8 +303,13 @@ def measure_typing(window, app) -> None:
     run(0)
 
 
-def browse_launch(command: list[str], env: dict, runs: int) -> None:
-    times, scrolling = [], ""
+def browse_launch(command: list[str], env: dict, runs: int, data: Path) -> None:
+    from photofind.core.config import app_paths
+
+    # The first launch decodes its first screen (and what it scrolls through) from the
+    # photos; the others find those thumbnails in the disk cache.
+    shutil.rmtree(app_paths(data).thumbnails_dir, ignore_errors=True)
+    times, scrolls = [], []
     for _ in range(runs):
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -311,18 +320,27 @@ def browse_launch(command: list[str], env: dict, runs: int) -> None:
             if line.startswith("BROWSE "):
                 times.append(time.perf_counter() - started)
             elif line.startswith("BROWSESCROLL"):
-                scrolling = line.removeprefix("BROWSESCROLL ").strip()
+                photos, steps, *figures = line.split()[1:]
+                scrolls.append([float(f) for f in figures])
         proc.wait()
-    if len(times) < 2:
+    if len(times) < 2 or len(scrolls) < 2:
         print(f"browse: only {len(times)} of {runs} launches painted their thumbnails")
         return
     print(
-        f"launch to the first screen of browse thumbnails painted: first (thumbnails decoded) "
-        f"{times[0] * 1000:.0f} ms, median of the next {len(times) - 1} (cached): "
-        f"{statistics.median(times[1:]) * 1000:.0f} ms (min {min(times[1:]) * 1000:.0f}, "
-        f"max {max(times[1:]) * 1000:.0f}); goal 1000 ms"
+        f"launch to the first screen of browse thumbnails painted: first (thumbnails decoded "
+        f"from the photos) {times[0] * 1000:.0f} ms, median of the next {len(times) - 1} "
+        f"(cached): {statistics.median(times[1:]) * 1000:.0f} ms (min "
+        f"{min(times[1:]) * 1000:.0f}, max {max(times[1:]) * 1000:.0f}); goal 1000 ms"
     )
-    print(f"browse scrolling: {scrolling}; goal p95 16 ms")
+    cached = scrolls[1:]
+    p95s = sorted(s[1] for s in cached)
+    print(
+        f"browse scrolling, {int(photos):,} photos, {steps} steps of a third of a page per "
+        f"launch: paint p95 median of {len(cached)} launches {statistics.median(p95s):.1f} ms "
+        f"({', '.join(f'{p:.1f}' for p in p95s)}), paint median "
+        f"{statistics.median(s[0] for s in cached):.1f} ms, worst {max(s[2] for s in cached):.0f} "
+        f"ms; first launch (decoding) p95 {scrolls[0][1]:.1f} ms; goal p95 16 ms"
+    )
 
 
 def main() -> int:
@@ -344,7 +362,7 @@ def main() -> int:
     command = [sys.executable, __file__, "--model", args.model, "--data", str(data)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     print(f"platform: {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}, {os.cpu_count()} CPUs")
-    browse_launch(command, env, args.runs)
+    browse_launch(command, env, args.runs, data)
     if args.browse_only:
         return 0
     times = []

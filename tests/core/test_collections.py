@@ -341,3 +341,25 @@ def test_a_search_keeps_to_its_collections_and_hides_sensitive_ones(shared):
     finally:
         for name in ("reds", "blues", "hidden greens"):
             collections.remove(name)
+
+
+def test_vectors_read_in_pieces_are_those_read_at_once(shared, monkeypatch):
+    """The photos are read a piece at a time (giving way to the window between pieces):
+    pieces of 7 over 240 photos, one short at the end, give what one read gives."""
+    from photofind.core import collections as collections_module
+    from photofind.core.collections import LibraryVectors
+
+    lib, _ = shared
+    model_id, dim = lib.encoder.model_id, lib.encoder.embed_dim
+    whole = LibraryVectors(lib.catalog, model_id, dim)
+    whole.refresh()
+    monkeypatch.setattr(collections_module, "PHOTOS_PER_READ", 7)
+    pieces = LibraryVectors(lib.catalog, model_id, dim)
+    pieces.refresh()
+    assert len(pieces.ids) == len(whole.ids) == 240
+    assert np.array_equal(pieces.ids, whole.ids) and pieces.hashes == whole.hashes
+    assert np.array_equal(pieces.matrix, whole.matrix)
+    monkeypatch.setattr(collections_module, "PHOTOS_PER_READ", 240)  # exactly one piece
+    exact = LibraryVectors(lib.catalog, model_id, dim)
+    exact.refresh()
+    assert np.array_equal(exact.ids, whole.ids)
