@@ -13,7 +13,8 @@ from helpers.gui import wait_indexed
 from PIL import ExifTags, Image
 from PySide6.QtGui import QColor, QImage, QPalette
 
-from photofind.gui.browse.painting import MARK_AT, MARK_SIDE, FileMark
+from photofind.core.browse import Section
+from photofind.gui.browse.painting import MARK_AT, MARK_SIDE, FileMark, section_title
 
 PICTURE = (200, 40, 40)
 
@@ -136,3 +137,9 @@ def test_the_file_mark_is_made_once_per_colour_and_ratio(qapp, ratio):
     strongest = max(drawn, key=lambda c: c.alpha())
     assert strongest.alpha() > 150 and strongest.green() > 150 and strongest.red() < 60
     assert image.pixelColor(image.width() // 2, image.height() // 2).alpha() == 0  # hollow
+
+
+def test_a_month_title_groups_both_of_its_numbers():
+    title = section_title(Section(2020, 11, 0, 30_186), 30_186)
+    assert title.startswith("November 2020")
+    assert "30,186 photos" in title and "(30,186 dated by the file" in title

@@ -27,7 +27,7 @@ def section_title(section: Section, file_dated: int = 0) -> str:
         title = date(section.year, section.month, 1).strftime("%B %Y")
     title += f"  ·  {plural(section.count, 'photo', grouped=True)}"
     if file_dated:
-        title += f" ({file_dated} dated by the file: no date in the photo)"
+        title += f" ({file_dated:,} dated by the file: no date in the photo)"
     return title
 
 
