@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from PySide6.QtGui import QImage
 
+from photofind.core.low_impact import LOW_IMPACT_NICE, thread_priority
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui.workers.thumbnails import (
     BROKEN,
@@ -153,3 +154,29 @@ def test_a_truncated_cache_entry_is_reported_as_a_thumbnail_that_cannot_be_decod
         assert broken.error == "The thumbnail cannot be decoded."
     finally:
         loader.shutdown()
+
+
+@pytest.mark.skipif(
+    thread_priority() is None, reason="threads have no nice value of their own here"
+)
+def test_thumbnails_decode_below_the_ui_threads_priority(qtbot, tmp_path, cache, monkeypatch):
+    """A scroll's frames come before the pictures: the decoding threads run at the low
+    impact nice value, the UI thread (this one) keeps its own."""
+    photo = tmp_path / "photo.jpg"
+    photo_like((900, 600), seed=3).save(photo, quality=92)
+    seen = []
+    plain = ThumbnailLoader._load
+
+    def observed(self, path, bucket):
+        seen.append(thread_priority())
+        return plain(self, path, bucket)
+
+    monkeypatch.setattr(ThumbnailLoader, "_load", observed)
+    ui_nice = thread_priority()
+    loader = ThumbnailLoader(cache)
+    try:
+        assert load_one(qtbot, loader, photo, 256).image is not None
+    finally:
+        loader.shutdown()
+    assert seen == [max(LOW_IMPACT_NICE, ui_nice)]
+    assert thread_priority() == ui_nice
