@@ -472,10 +472,14 @@ class Catalog:
     # -- embeddings ---------------------------------------------------------------------
 
     def embedding_ids(self, model_id: str) -> np.ndarray:
-        rows = self._query(
-            "SELECT photo_id FROM embeddings WHERE model_id = ? ORDER BY photo_id", (model_id,)
+        """The ids of the photos with a vector of ``model_id``, ascending. Gathered into one
+        value by SQLite: one step instead of one per photo, each of which lets go of the
+        interpreter lock and waits to take it back (the search index's load beside a busy
+        window: ~1 s at 100k photos a row at a time)."""
+        ((gathered,),) = self._query(
+            "SELECT group_concat(photo_id) FROM embeddings WHERE model_id = ?", (model_id,)
         )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return np.sort(np.fromstring(gathered or "", np.int64, sep=","))
 
     def embeddings(
         self, model_id: str, ids: Iterable[int] | None = None

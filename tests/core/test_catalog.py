@@ -452,3 +452,14 @@ def test_read_only_upgrades_an_older_catalog_once(db_path: Path, tmp_path: Path,
     Catalog(db_path, read_only=True).close()
     Catalog(db_path, read_only=True).close()
     assert calls == [1] and sql(db_path, "PRAGMA user_version") == [(NEXT,)]
+
+
+def test_embedding_ids_are_every_photo_of_the_model_ascending(cat, tmp_path: Path):
+    ids = [cat.record_indexed(photo(tmp_path / f"{i}.jpg", bytes([i])), MODEL, vector(i))
+           for i in range(25)]  # fmt: skip
+    cat.record_indexed(photo(tmp_path / "other.jpg", b"o"), "another-model", vector(99))
+    cat.delete([ids[3], ids[17]])
+    got = cat.embedding_ids(MODEL)
+    assert got.dtype == np.int64
+    assert got.tolist() == sorted(set(ids) - {ids[3], ids[17]})
+    assert cat.embedding_ids("no-such-model").tolist() == []
