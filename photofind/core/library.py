@@ -6,6 +6,7 @@ a SearchService, so the wiring lives in exactly one place (as rclip's ``init_rcl
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from photofind.core.errors import ModelError
 from photofind.core.indexer import Indexer
 from photofind.core.models.store import uses_int8
 from photofind.core.search import SearchService
+from photofind.core.thumbnail_upkeep import Tidied, tidy_if_due
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.core.vector_index import index_file_name
 
@@ -103,6 +105,13 @@ class Library:
     def thumbnails(self) -> ThumbnailCache:
         """The window's thumbnail cache, which index runs fill as they decode."""
         return ThumbnailCache(self.paths.thumbnails_dir)
+
+    def tidy_thumbnails(self, cancel: threading.Event | None = None) -> Tidied | None:
+        """After an index run that changed the library: remove the thumbnails no photo asks
+        for any more, at most once a day (None when not due, or opened read-only)."""
+        if self.read_only:
+            return None
+        return tidy_if_due(self.catalog, self.thumbnails, cancel)
 
     def counts(self) -> Counts:
         return self.catalog.counts(self.encoder.model_id)

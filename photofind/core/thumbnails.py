@@ -1,8 +1,8 @@
 """An on-disk cache of small JPEG renditions of photos, for the result grid and the preview.
 
 * **Key**: BLAKE2b of (path bytes, file size, mtime in ns, size bucket). An edited or
-  replaced file gets a new key, so a stale thumbnail is never shown; entries nobody asks
-  for any more are removed by :meth:`ThumbnailCache.prune`, oldest first.
+  replaced file gets a new key, so a stale thumbnail is never shown; entries no photo of
+  the library asks for any more are removed by :mod:`photofind.core.thumbnail_upkeep`.
 * **Buckets**: a requested size is rounded up to 128, 256, 512 or 1024 pixels (the longer
   side). Zooming the grid then reuses a thumbnail instead of making one per slider step;
   the GUI scales the bucket image down, which keeps it sharp.
@@ -35,7 +35,6 @@ from photofind.core.images import open_image
 BUCKETS = (128, 256, 512, 1024)
 JPEG_QUALITY = 85  # thumbnails of 256 px are ~15 KB at 85; artefacts only show below ~75
 KEY_BYTES = 16
-DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024  # ~30,000 grid thumbnails of 256 px
 # The bucket the window's grid asks for at its default cell (160 px, settings.py) on a
 # screen scaled up to 1.6x; index runs write this one from the picture they decode anyway.
 GRID_BUCKET = 256
@@ -70,10 +69,7 @@ class ThumbnailCache:
         return self._entry(photo, st.st_size, st.st_mtime_ns, bucket_for(size))
 
     def _entry(self, photo: Path, file_size: int, mtime_ns: int, bucket: int) -> Path:
-        h = hashlib.blake2b(digest_size=KEY_BYTES)
-        h.update(os.fsencode(os.path.abspath(photo)))
-        h.update(b"\0%d\0%d\0%d" % (file_size, mtime_ns, bucket))
-        digest = h.hexdigest()
+        digest = entry_key(os.fsencode(os.path.abspath(photo)), file_size, mtime_ns, bucket).hex()
         return self.root / digest[:2] / f"{digest}.jpg"
 
     def put(self, photo: Path, file_size: int, mtime_ns: int, image: Image.Image) -> None:
@@ -128,24 +124,25 @@ class ThumbnailCache:
     def files(self) -> list[Path]:
         return sorted(self.root.glob("??/*.jpg")) if self.root.is_dir() else []
 
-    def prune(self, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> int:
-        """Delete the least recently written entries until the cache fits ``budget_bytes``.
-        Returns how many files were removed."""
-        entries = []
-        for path in self.files():
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                entries.append((st.st_mtime, st.st_size, path))
-        total = sum(size for _, size, _ in entries)
-        removed = 0
-        for _, size, path in sorted(entries):
-            if total <= budget_bytes:
-                break
-            with contextlib.suppress(OSError):
-                path.unlink()
-                total -= size
-                removed += 1
-        return removed
+
+def entry_key(abs_path: bytes, file_size: int, mtime_ns: int, bucket: int) -> bytes:
+    """The key of a thumbnail: an entry's file name is its hex form."""
+    return entry_keys(abs_path, file_size, mtime_ns, (bucket,))[0]
+
+
+def entry_keys(
+    abs_path: bytes, file_size: int, mtime_ns: int, buckets: tuple[int, ...] = BUCKETS
+) -> list[bytes]:
+    """The keys of one file's thumbnails at ``buckets``, the path hashed once for all."""
+    h = hashlib.blake2b(digest_size=KEY_BYTES)
+    h.update(abs_path)
+    h.update(b"\0%d\0%d\0" % (file_size, mtime_ns))
+    keys = []
+    for bucket in buckets:
+        one = h.copy()
+        one.update(b"%d" % bucket)
+        keys.append(one.digest())
+    return keys
 
 
 def _stat(photo: Path) -> os.stat_result:
