@@ -143,6 +143,8 @@ def cmd_index(args: argparse.Namespace, paths: AppPaths) -> int:
                 f"photofind: searches keep using {one_line(library.search_model_name)} until "
                 f"{one_line(library.model_name)} has indexed every photo."
             )
+        if last.phase == "done" and (last.indexed or last.reused or last.removed):
+            library.tidy_thumbnails()  # once a day; silent unless the cache cannot be written
         if last.phase == "cancelled":
             err(STOPPED)
             return EXIT_INTERRUPTED

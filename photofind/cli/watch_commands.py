@@ -98,10 +98,13 @@ def cmd_watch(args: argparse.Namespace, paths: AppPaths) -> int:
         watcher = watch.LibraryWatcher(library, printer.event, low_impact=args.low_impact)
         count = len(library.catalog.folders())
         out(f"Watching {plural(count, 'library folder')} for changes; press Ctrl+C to stop.")
+        before = library.catalog.state
         with _stop_on_signals(watcher.request_stop, printer.note):
             watcher.start()
             while watcher.is_alive():
                 watcher.join(0.5)  # a timeout, so that signals are handled meanwhile
+        if library.catalog.state != before:
+            library.tidy_thumbnails()  # once a day, as after 'photofind index'
     return EXIT_OK
 
 
