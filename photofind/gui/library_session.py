@@ -38,6 +38,7 @@ from photofind.core.settings import Settings
 from photofind.gui import states, text
 from photofind.gui.model_offers import find_offers
 from photofind.gui.querying import QueryController
+from photofind.gui.thumbnail_tidying import ThumbnailTidying
 from photofind.gui.watching import LibraryWatching
 from photofind.gui.workers import track_pool
 from photofind.gui.workers.indexing import IndexController, IndexWork
@@ -133,6 +134,10 @@ class LibrarySession(QObject):
         self._catalog_pool = QThreadPool(self)
         self._catalog_pool.setMaxThreadCount(1)
         track_pool(self._catalog_pool)
+        self.tidying = ThumbnailTidying(
+            self.indexing, lambda: self.library, self._catalog_pool,
+            lambda: self.reopening_library, self,
+        )  # fmt: skip
         self._jobs: list[Job] = []
         self._demo: Job | None = None
         self._reopen: Job | None = None
@@ -186,6 +191,7 @@ class LibrarySession(QObject):
         self.watching.stop()
         self.indexing.stop()
         self.query.stop()
+        self.tidying.stop()
         for job in [*self._jobs, self._demo, self._reopen]:
             if job is not None:
                 job.wait()
