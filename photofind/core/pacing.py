@@ -31,28 +31,36 @@ class Foreground:
     any thread. Plain reads and writes of one float: no lock is needed for a hint."""
 
     def __init__(self) -> None:
-        self._until = 0.0
+        self._until = 0.0  # scrolled, stepped through photos, or typed until then
+        self._moving_until = 0.0  # scrolled or stepped (not typed) until then
 
-    def touch(self, seconds: float = IN_USE_S) -> None:
-        """The person is using the window: background work gives way for ``seconds``."""
-        self._until = max(self._until, time.monotonic() + seconds)
+    def touch(self, seconds: float = IN_USE_S, *, typing: bool = False) -> None:
+        """The person is using the window: background work gives way for ``seconds``.
+        ``typing``: a key in the search field; work that serves the search (loading the
+        text model) goes on then, and only a scroll or a step holds it up."""
+        until = time.monotonic() + seconds
+        self._until = max(self._until, until)
+        if not typing:
+            self._moving_until = max(self._moving_until, until)
 
     def release(self) -> None:
         """Nobody is using it any more (the window closed): waiting work goes on at once."""
-        self._until = 0.0
+        self._until = self._moving_until = 0.0
 
     @property
     def in_use(self) -> bool:
         return time.monotonic() < self._until
 
-    def give_way(self, cancel: threading.Event | None = None) -> float:
+    def give_way(self, cancel: threading.Event | None = None, *, to_typing: bool = True) -> float:
         """Sleep while the window is in use; returns the seconds waited. ``cancel`` (set)
-        ends the wait at once, so a worker asked to stop is never held up here. The main
-        thread (the window's own, in the app) never waits: it would wait for itself."""
+        ends the wait at once, so a worker asked to stop is never held up here.
+        ``to_typing=False``: wait only while the window scrolls (work that the search
+        being typed needs). The main thread (the window's own, in the app) never waits: it
+        would wait for itself."""
         if threading.current_thread() is threading.main_thread():
             return 0.0
         started = time.monotonic()
-        while (left := self._until - time.monotonic()) > 0:
+        while (left := (self._until if to_typing else self._moving_until) - time.monotonic()) > 0:
             step = min(left, LOOK_AGAIN_S)
             if cancel is None:
                 time.sleep(step)

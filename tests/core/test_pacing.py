@@ -128,3 +128,13 @@ def test_count_folders_leaves_out_a_folder_that_cannot_be_listed(tmp_path: Path)
         assert count_folders(tmp_path) == _walk_count(tmp_path) == 3
     finally:
         (tmp_path / "shut").chmod(0o755)
+
+
+def test_work_for_the_search_goes_on_while_a_query_is_typed():
+    front = Foreground()
+    front.touch(0.3, typing=True)
+    assert front.in_use
+    assert in_a_worker(lambda: front.give_way(to_typing=False)) < 0.05  # the text model loads
+    assert in_a_worker(front.give_way) >= 0.2  # the walk of the library waits
+    front.touch(0.2)  # a scroll holds up both
+    assert in_a_worker(lambda: front.give_way(to_typing=False)) >= 0.15

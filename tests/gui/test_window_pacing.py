@@ -88,3 +88,18 @@ def test_the_search_index_is_loaded_after_the_first_screen_not_before(
     window.start()
     qtbot.waitUntil(lambda: index.loaded, timeout=20_000)  # before any search is typed
     assert window.session.query.last is None
+
+
+def test_typing_a_query_puts_background_work_off_but_not_shorter_than_its_search(
+    qtbot, make_window
+):
+    from photofind.gui.querying import DEBOUNCE_MS
+    from photofind.gui.widgets.search_bar import TYPING_S
+
+    window = make_window(start=False)
+    foreground.release()
+    qtbot.keyClicks(window.search_bar.field, "a red")
+    assert foreground.in_use
+    assert TYPING_S * 1000 < DEBOUNCE_MS  # the search a key starts finds the wait over
+    qtbot.wait(int(TYPING_S * 1000) + 50)
+    assert not foreground.in_use

@@ -19,8 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofind.core.pacing import foreground
 from photofind.gui.query_images import QueryImage, mime_has_images
 from photofind.gui.widgets.query_chips import OperatorChips
+
+# How long a key keeps background work waiting: shorter than the field's debounce
+# (querying.DEBOUNCE_MS), so that the search it starts never waits for it.
+TYPING_S = 0.2
 
 PLACEHOLDER = "Describe a photo, or drop one here"
 CHIP_PICTURE = 26
@@ -76,6 +81,9 @@ class SearchField(QLineEdit):
     down_pressed = Signal()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Background work (the index run's walk, the collections' vectors) waits while a
+        # query is typed; loading the text model for it does not.
+        foreground.touch(TYPING_S, typing=True)
         if event.matches(QKeySequence.StandardKey.Paste):
             mime = QGuiApplication.clipboard().mimeData()
             if mime is not None and mime_has_images(mime):

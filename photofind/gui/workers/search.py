@@ -138,7 +138,9 @@ class SearchThread(QThread):
     def _warm_up(self) -> None:
         """Load the text model and the search index now (the library opens without its
         index, for a quick first screen), so that the first keystroke pays for neither."""
-        foreground.give_way()  # a second of imports and loading: not during a scroll
+        # A second of imports and loading: not during a scroll, but while the first query
+        # is typed, since it waits for this.
+        foreground.give_way(to_typing=False)
         try:
             service = self._service()
             len(service.index)  # loads it: the file read and checked, or rebuilt
