@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
-from helpers.disks import read_only, small_tmpfs
+from helpers.disks import fill, read_only, small_tmpfs
 from PIL import Image
 
 from photofind.core.catalog_rows import FAILED
@@ -155,3 +156,24 @@ def test_a_missing_cache_is_nothing_to_do(tmp_path, make_library):
     assert library.tidy_thumbnails() is None
     assert not library.paths.thumbnails_dir.exists()
     library.close()
+
+
+def test_a_full_disk_is_tidied_and_a_cancel_stops_it(tmp_path, make_library):
+    photos = [p.path for p in make_library(3, seed=16, size_range=(300, 400))]
+    paths = app_paths(tmp_path / "data")
+    with small_tmpfs(paths.thumbnails_dir, "1m"):
+        library = open_library(paths, MODEL, "cpu")
+        library.catalog.add_folder(photos[0].parent)
+        indexed(library)
+        cache = library.thumbnails
+        stale = [plant(cache.root / "ab", f"ab{n:030d}.jpg", 0) for n in range(5)]
+        fill(cache.root)
+        cancel = threading.Event()
+        cancel.set()
+        stopped = tidy_thumbnails(library.catalog, cache, cancel=cancel)
+        assert stopped.cancelled and stopped.removed == 0 and all(p.exists() for p in stale)
+        done = library.tidy_thumbnails()  # the stamp is made on the full disk too
+        assert done is not None and done.problem is None and done.removed == 5
+        assert not any(p.exists() for p in stale)
+        assert all(entry_of_file(cache, p).is_file() for p in photos)
+        library.close()
