@@ -91,6 +91,7 @@ class PhotoViewer(QWidget):
         self.details_button.setChecked(True)
         self.full_screen_button = _button(self, "Full screen", "Full screen (F11)")
         self.position = QLabel(self)
+        self.position.setContentsMargins(8, 0, 8, 0)  # apart from the arrows around it
         self.zoom_label = QLabel(self)
         self.sensitive_note = QLabel("A sensitive photo: click it to show it", self)
         self.sensitive_note.setObjectName("sensitiveNote")
