@@ -10,8 +10,8 @@ removes them:
   has no thumbnail;
 * the grid bucket of current photos stays whatever its size: index runs write it for
   every photo so that the grid of a large library is instant;
-* the other buckets (zoomed out, zoomed in, previews) are kept up to a budget, the
-  oldest written first out (a read does not touch an entry, so this is written-time);
+* the other buckets (zoomed out, zoomed in, previews) are kept up to a budget, the least
+  recently used first out (by mtime: a read moves it to now, at most once a day);
 * a temporary file a crashed writer left (``.*.tmp``) goes once it is an hour old.
 
 It only removes files it recognises as its own, in the cache's two-letter subfolders,
@@ -102,8 +102,9 @@ def tidy_thumbnails(
     cancel: threading.Event | None = None,
     now: float | None = None,
 ) -> Tidied:
-    """Remove the stale entries, the other buckets beyond ``budget_bytes`` (oldest first)
-    and old temporary files. Gives way to the window every :data:`GIVE_WAY_EVERY` files."""
+    """Remove the stale entries, the other buckets beyond ``budget_bytes`` (least recently
+    used first) and old temporary files. Gives way to the window every
+    :data:`GIVE_WAY_EVERY` files."""
     now = time.time() if now is None else now
     keys = live_keys(catalog)
     sweep = _Sweep(cancel)

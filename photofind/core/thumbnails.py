@@ -24,6 +24,7 @@ import io
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,8 @@ KEY_BYTES = 16
 # The bucket the window's grid asks for at its default cell (160 px, settings.py) on a
 # screen scaled up to 1.6x; index runs write this one from the picture they decode anyway.
 GRID_BUCKET = 256
+# An entry read is marked used (its mtime moved to now) at most this often.
+USED_MARK_S = 24 * 3600
 
 
 def bucket_for(size: int) -> int:
@@ -96,7 +99,10 @@ class ThumbnailCache:
         bucket = bucket_for(size)
         entry = self._entry(photo, st.st_size, st.st_mtime_ns, bucket)
         with contextlib.suppress(OSError):
-            data = entry.read_bytes()
+            with open(entry, "rb") as fh:
+                data = fh.read()
+                if bucket != GRID_BUCKET:  # only these are ever removed to fit a budget
+                    _mark_used(fh.fileno(), entry)
             if data[:2] == b"\xff\xd8":  # a JPEG start: anything else is rebuilt
                 with self._lock:
                     self.stats.hits += 1
@@ -143,6 +149,15 @@ def entry_keys(
         one.update(b"%d" % bucket)
         keys.append(one.digest())
     return keys
+
+
+def _mark_used(fd: int, entry: Path) -> None:
+    """Move an entry's mtime to now when it is older than :data:`USED_MARK_S`: the budget
+    of the other buckets then removes the least recently used first, at the cost of one
+    fstat per read and one metadata write per entry and day."""
+    if time.time() - os.fstat(fd).st_mtime > USED_MARK_S:
+        with contextlib.suppress(OSError):  # a read-only cache: written-time it stays
+            os.utime(entry)
 
 
 def _stat(photo: Path) -> os.stat_result:

@@ -177,3 +177,30 @@ def test_a_full_disk_is_tidied_and_a_cancel_stops_it(tmp_path, make_library):
         assert not any(p.exists() for p in stale)
         assert all(entry_of_file(cache, p).is_file() for p in photos)
         library.close()
+
+
+def test_a_preview_read_counts_as_used_for_the_budget(tmp_path, make_library):
+    photos = [p.path for p in make_library(3, seed=17, size_range=(600, 800))]
+    library = open_library(app_paths(tmp_path / "data"), MODEL, "cpu")
+    library.catalog.add_folder(photos[0].parent)
+    indexed(library)
+    cache = library.thumbnails
+    previews = []
+    for age, photo in zip((3, 2), photos[:2], strict=True):  # days
+        cache.load(photo, 500)
+        previews.append(entry_of_file(cache, photo, 512))
+        then = time.time() - age * TIDY_EVERY_S
+        os.utime(previews[-1], (then, then))
+    grid = entry_of_file(cache, photos[0])
+    os.utime(grid, (time.time() - 5 * TIDY_EVERY_S,) * 2)
+    grid_mtime = grid.stat().st_mtime
+    cache.load(photos[0], 500)  # the older preview, read today
+    cache.load(photos[0], 200)
+    assert time.time() - previews[0].stat().st_mtime < 60 and grid.stat().st_mtime == grid_mtime
+    mtime = previews[0].stat().st_mtime
+    cache.load(photos[0], 500)
+    assert previews[0].stat().st_mtime == mtime  # at most once a day
+    budget = previews[0].stat().st_size
+    assert tidy_thumbnails(library.catalog, cache, budget_bytes=budget).removed == 1
+    assert previews[0].is_file() and not previews[1].exists()
+    library.close()
