@@ -11,8 +11,9 @@ that moment. The first thread to use it loads; the others wait while it reads th
 A rebuild then reads every vector from the catalog outside the lock: searches made
 meanwhile go on and see the part added so far, as they always could during a rebuild,
 while changes (add, remove, save) wait for the load to end, so that vectors read before a
-change cannot undo it, and so does the duplicates' walk over every photo (neighbours). A load that fails (a damaged catalog) raises in the thread that ran
-it and leaves the index unloaded: the next use tries again and meets the same error.
+change cannot undo it, and so does the duplicates' walk over every photo (neighbours). A
+load that fails (a damaged catalog) raises in the thread that ran it and leaves the index
+unloaded: the next use tries again and meets the same error.
 """
 
 from __future__ import annotations
