@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from photofind.core import pacing
 from photofind.core.drives import count_folders
 from photofind.core.pacing import Foreground
 from photofind.core.scanner import plan
@@ -88,12 +87,6 @@ def test_the_scan_waits_while_the_window_is_in_use(tmp_path: Path, monkeypatch):
     started = time.monotonic()
     assert len(in_a_worker(lambda: plan([tmp_path / "lib"], {}, set())).todo) == 6
     assert time.monotonic() - started < 0.25
-
-
-def test_the_module_has_one_foreground_for_the_whole_process():
-    from photofind.core import scanner
-
-    assert scanner.foreground is pacing.foreground
 
 
 def _walk_count(root: Path) -> int:

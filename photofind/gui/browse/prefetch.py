@@ -16,7 +16,6 @@ from concurrent.futures import Future
 from photofind.core.browse import TreeSource, tree_source
 from photofind.core.browse_rows import BrowseRows, browse_rows
 from photofind.core.catalog import Catalog
-from photofind.core.errors import PhotofindError
 
 Read = tuple[BrowseRows, TreeSource]
 
@@ -35,21 +34,17 @@ class BrowsePrefetch:
         try:
             rows = browse_rows(self.catalog)
             self._read.set_result((rows, tree_source(self.catalog, rows.raw_paths)))
-        except PhotofindError as exc:  # the loader reads again and says it
-            self._read.set_exception(exc)
-        except BaseException as exc:  # a bug: the loader's own read reports it
-            self._read.set_exception(exc)
+        except BaseException as exc:  # a damaged catalog, or a bug: the loader reads
+            self._read.set_exception(exc)  # again, and its own read says it or reports it
 
     def take(self, catalog: Catalog) -> Read | None:
         """The read, once it has ended, when it answers a read of the whole library of
         ``catalog`` now; None when it failed or is no longer the truth. On a worker."""
-        try:
-            read = self._read.result()
-        except BaseException:
+        if self._read.exception() is not None:  # waits for the read's end
             return None
         if catalog is not self.catalog or catalog.state != self._state:
             return None
-        return read
+        return self._read.result()
 
     def wait(self) -> None:
         """Until the read has ended (before its catalog closes)."""
